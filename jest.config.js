@@ -1,0 +1,17 @@
+// Two projects: `unit` (specs beside the code, no Redis) and `e2e` (test/, real redis-server and
+// redis-sentinel processes started by test/helpers/local-cluster.ts). `npm test` runs both, in band,
+// because e2e suites measure failover timings and must not fight each other for the machine's two cores.
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true, diagnostics: false }],
+};
+const moduleNameMapper = {
+  '^@app/redis-ha(|/.*)$': '<rootDir>/libs/redis-ha/src$1',
+};
+const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper, moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 180000, slowTest: 60 },
+  ],
+};

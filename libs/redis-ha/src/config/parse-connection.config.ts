@@ -1,0 +1,173 @@
+import { CONNECTION_ROLES } from '../connection/connection-role';
+import type { ConnectionConfig, HostPort, ReadFrom, RedisMode } from './connection.config';
+import type { EnvReader } from './env-reader';
+
+/** What `forRoot()` may set for the connection; each field overrides its environment variable. */
+export type ConnectionOptions = Partial<ConnectionConfig> & {
+  /** Overrides `REDIS_URL`. */
+  url?: string;
+};
+
+const MODES: readonly RedisMode[] = ['standalone', 'sentinel'];
+const READ_FROM: readonly ReadFrom[] = ['master', 'replica', 'replica-preferred'];
+const HOST_PORT = /^([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
+
+export function parseHostPort(text: string): HostPort | undefined {
+  const match = HOST_PORT.exec(text.trim());
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: match[1].replace(/^\[|\]$/g, ''), port };
+}
+
+function parseHostList(reader: EnvReader): HostPort[] | undefined {
+  const found = reader.raw('REDIS_SENTINEL_HOSTS', ['REDIS_SENTINEL_ADDRS']);
+  if (!found) return undefined;
+  const hosts: HostPort[] = [];
+  for (const item of found.value.split(',')) {
+    const hp = parseHostPort(item);
+    if (!hp) {
+      reader.fail(found.name, `"${item.trim()}" is not host:port (expected e.g. sentinel-1:26379,sentinel-2:26379)`);
+      return undefined;
+    }
+    hosts.push(hp);
+  }
+  return hosts;
+}
+
+function parseNatMap(reader: EnvReader): Record<string, HostPort> | undefined {
+  const found = reader.raw('REDIS_NAT_MAP');
+  if (!found) return undefined;
+  const map: Record<string, HostPort> = {};
+  for (const item of found.value.split(',')) {
+    const [from, to, extra] = item.split('=');
+    const inner = from && parseHostPort(from);
+    const outer = to && parseHostPort(to);
+    if (!inner || !outer || extra !== undefined) {
+      reader.fail(found.name, `"${item.trim()}" is not internal-host:port=external-host:port`);
+      return undefined;
+    }
+    map[`${inner.host}:${inner.port}`] = outer;
+  }
+  return map;
+}
+
+interface UrlParts {
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: boolean;
+}
+
+/** `redis://[user[:password]@]host[:port][/db]` or `rediss://`; the password is never put in a message. */
+function parseUrl(reader: EnvReader, setting: string, text: string): UrlParts {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    reader.fail(setting, 'is not a URL (expected redis://[user:password@]host:port[/db] or rediss://...)');
+    return {};
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    reader.fail(setting, `must start with redis:// or rediss://, got ${url.protocol}//`);
+    return {};
+  }
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined;
+  if (db !== undefined && !Number.isInteger(db)) reader.fail(setting, 'database (the path) must be a number');
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, '') || undefined,
+    port: url.port ? Number(url.port) : undefined,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: Number.isInteger(db) ? db : undefined,
+    tls: url.protocol === 'rediss:',
+  };
+}
+
+function parseMode(reader: EnvReader, hasSentinels: boolean): RedisMode | undefined {
+  const explicit = reader.oneOf('REDIS_MODE', MODES);
+  const enabled = reader.bool('REDIS_SENTINEL_ENABLED', ['USE_REDIS_SENTINEL']);
+  if (explicit && enabled !== undefined && (explicit === 'sentinel') !== enabled) {
+    reader.fail('REDIS_MODE', `is "${explicit}" but REDIS_SENTINEL_ENABLED/USE_REDIS_SENTINEL says ${enabled}`);
+  }
+  if (explicit) return explicit;
+  if (enabled !== undefined) return enabled ? 'sentinel' : 'standalone';
+  return hasSentinels ? 'sentinel' : undefined;
+}
+
+/** Connection settings: `forRoot()` options first, then the environment, then the defaults. */
+export function parseConnectionConfig(reader: EnvReader, options: ConnectionOptions = {}): ConnectionConfig {
+  const sentinels = options.sentinels ?? parseHostList(reader) ?? [];
+  const mode = options.mode ?? parseMode(reader, sentinels.length > 0) ?? 'standalone';
+  const urlText = options.url ?? reader.string('REDIS_URL');
+  const url = urlText ? parseUrl(reader, options.url ? 'forRoot({ url })' : 'REDIS_URL', urlText) : {};
+
+  const tlsOn = options.tls !== undefined ? true : (reader.bool('REDIS_TLS') ?? url.tls ?? false);
+  const tlsFiles = {
+    ca: reader.file('REDIS_TLS_CA_FILE'),
+    cert: reader.file('REDIS_TLS_CERT_FILE'),
+    key: reader.file('REDIS_TLS_KEY_FILE'),
+  };
+  if (!!tlsFiles.cert !== !!tlsFiles.key) {
+    reader.fail('REDIS_TLS_CERT_FILE', 'and REDIS_TLS_KEY_FILE must be set together (client certificate and key)');
+  }
+  const config: ConnectionConfig = {
+    mode,
+    host: options.host ?? url.host ?? reader.string('REDIS_HOST') ?? '127.0.0.1',
+    port: options.port ?? url.port ?? reader.int('REDIS_PORT', { min: 1, max: 65535 }) ?? 6379,
+    sentinels,
+    masterName:
+      options.masterName ??
+      reader.string('REDIS_MASTER_NAME', ['REDIS_SENTINEL_MASTER_NAME', 'REDIS_SENTINEL_SERVICE']) ??
+      'mymaster',
+    sentinelUsername: options.sentinelUsername ?? reader.string('REDIS_SENTINEL_USERNAME'),
+    sentinelPassword: options.sentinelPassword ?? reader.secret('REDIS_SENTINEL_PASSWORD', 'REDIS_SENTINEL_PASSWORD_FILE'),
+    natMap: options.natMap ?? parseNatMap(reader),
+    username: options.username ?? url.username ?? reader.string('REDIS_USERNAME'),
+    password: options.password ?? url.password ?? reader.secret('REDIS_PASSWORD', 'REDIS_PASSWORD_FILE'),
+    db: options.db ?? url.db ?? reader.int('REDIS_DB', { min: 0, max: 15 }) ?? 0,
+    tls: options.tls ?? (tlsOn ? tlsFiles : undefined),
+    readFrom: options.readFrom ?? reader.oneOf('REDIS_READ_FROM', READ_FROM) ?? 'replica-preferred',
+    keyPrefix: options.keyPrefix ?? reader.string('REDIS_KEY_PREFIX') ?? '',
+    connectTimeoutMs: options.connectTimeoutMs ?? reader.int('REDIS_CONNECT_TIMEOUT_MS', { min: 100 }) ?? 10_000,
+    commandTimeoutMs: options.commandTimeoutMs ?? reader.int('REDIS_COMMAND_TIMEOUT_MS', { min: 50 }) ?? 10_000,
+    lazyConnect: options.lazyConnect ?? reader.bool('REDIS_LAZY_CONNECT') ?? false,
+    failoverHoldMs: options.failoverHoldMs ?? reader.int('REDIS_FAILOVER_HOLD_MS', { min: 100 }) ?? 30_000,
+    clientName: options.clientName ?? reader.string('REDIS_CLIENT_NAME') ?? 'nestjs-redis-ha',
+    connections: options.connections ?? {},
+  };
+  validate(reader, config, options);
+  return config;
+}
+
+function validate(reader: EnvReader, config: ConnectionConfig, options: ConnectionOptions): void {
+  if (config.mode === 'sentinel' && config.sentinels.length === 0) {
+    reader.fail('REDIS_SENTINEL_HOSTS', 'is required in sentinel mode (e.g. sentinel-1:26379,sentinel-2:26379)');
+  }
+  if (config.mode === 'sentinel' && !/^[A-Za-z0-9._-]+$/.test(config.masterName)) {
+    reader.fail('REDIS_MASTER_NAME', `"${config.masterName}" is not a valid master name`);
+  }
+  if (config.mode === 'standalone' && config.readFrom !== 'master' && options.readFrom === undefined) {
+    config.readFrom = 'master'; // a standalone server has no replicas to read from
+  }
+  if (config.username && config.password === undefined) {
+    reader.fail('REDIS_PASSWORD', `is required when REDIS_USERNAME is set`);
+  }
+  if (config.sentinelUsername && config.sentinelPassword === undefined) {
+    reader.fail('REDIS_SENTINEL_PASSWORD', 'is required when REDIS_SENTINEL_USERNAME is set');
+  }
+  if (options.port !== undefined) reader.checkRange('forRoot({ port })', options.port, 1, 65535);
+  if (options.db !== undefined) reader.checkRange('forRoot({ db })', options.db, 0, 15);
+  if (options.commandTimeoutMs !== undefined) reader.checkRange('forRoot({ commandTimeoutMs })', options.commandTimeoutMs, 50);
+  if (options.connectTimeoutMs !== undefined) reader.checkRange('forRoot({ connectTimeoutMs })', options.connectTimeoutMs, 100);
+  for (const [name, conn] of Object.entries(config.connections)) {
+    if (conn.role && !CONNECTION_ROLES.includes(conn.role)) {
+      reader.fail(`forRoot({ connections.${name}.role })`, `must be one of ${CONNECTION_ROLES.join(' | ')}`);
+    }
+    if (name === 'default' || name === 'reader') {
+      reader.fail(`forRoot({ connections.${name} })`, `"${name}" is reserved for the built-in connection`);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { Provider } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { loadRedisHaConfig } from '../config/load-config';
+import type { RedisHaConfig, RedisHaModuleOptions } from '../config/redis-ha-options.interface';
+import {
+  DEFAULT_CONNECTION,
+  READER_CONNECTION,
+  REDIS_HA_CONFIG,
+  REDIS_HA_MODULE_OPTIONS,
+  getRedisToken,
+} from '../redis-ha.constants';
+import { connectOrExplain } from './connect-or-explain';
+import type { ConnectionRole } from './connection-role';
+import { RedisHaConnectionFactory } from './redis-ha-connection.factory';
+
+export const configProvider: Provider = {
+  provide: REDIS_HA_CONFIG,
+  useFactory: (options: RedisHaModuleOptions) => loadRedisHaConfig(options),
+  inject: [REDIS_HA_MODULE_OPTIONS],
+};
+
+function clientProvider(name: string, role: (config: RedisHaConfig) => ConnectionRole): Provider {
+  return {
+    provide: getRedisToken(name),
+    useFactory: async (config: RedisHaConfig, factory: RedisHaConnectionFactory): Promise<Redis> => {
+      const client = factory.create(role(config), name);
+      await connectOrExplain(client, config.connection, name);
+      return client;
+    },
+    inject: [REDIS_HA_CONFIG, RedisHaConnectionFactory],
+  };
+}
+
+/** The writer, the reader, and one provider per extra connection named in `forRoot({ connections })`. */
+export function connectionProviders(extraNames: readonly string[]): Provider[] {
+  return [
+    clientProvider(DEFAULT_CONNECTION, () => 'writer'),
+    clientProvider(READER_CONNECTION, () => 'reader'),
+    ...extraNames.map((name) => clientProvider(name, (c) => c.connection.connections[name]?.role ?? 'writer')),
+  ];
+}

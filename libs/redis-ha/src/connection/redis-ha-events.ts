@@ -1,0 +1,109 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Observable, Subject, filter } from 'rxjs';
+import type { HostPort } from '../config/connection.config';
+import type { ConnectionRole } from './connection-role';
+
+/** The sentinels announced a failover of our master (`+try-failover`, or `+selected-slave` from a peer): writes are held. */
+export interface FailoverStartedEvent {
+  type: 'failover-started';
+  masterName: string;
+  master: HostPort;
+  at: Date;
+}
+/** The sentinels switched the master (`+switch-master`). */
+export interface MasterChangedEvent {
+  type: 'master-changed';
+  masterName: string;
+  from: HostPort | null;
+  to: HostPort;
+  at: Date;
+}
+/** A failover announced by the sentinels was aborted or did not finish within the hold bound. */
+export interface FailoverAbortedEvent {
+  type: 'failover-aborted';
+  masterName: string;
+  reason: string;
+  at: Date;
+}
+/** A library connection lost its server (it reconnects by itself; commands wait or fail per its role). */
+export interface ConnectionLostEvent {
+  type: 'connection-lost';
+  connection: string;
+  role: ConnectionRole;
+  at: Date;
+}
+/** A library connection is ready again. */
+export interface ConnectionRestoredEvent {
+  type: 'connection-restored';
+  connection: string;
+  role: ConnectionRole;
+  address: HostPort | null;
+  downtimeMs: number;
+  at: Date;
+}
+/** A sentinel stopped / started answering the library's subscription. */
+export interface SentinelReachabilityEvent {
+  type: 'sentinel-down' | 'sentinel-up';
+  sentinel: HostPort;
+  at: Date;
+}
+
+export type RedisHaEvent =
+  | FailoverStartedEvent
+  | MasterChangedEvent
+  | FailoverAbortedEvent
+  | ConnectionLostEvent
+  | ConnectionRestoredEvent
+  | SentinelReachabilityEvent;
+
+export type RedisHaEventType = RedisHaEvent['type'];
+
+/**
+ * Failover and connection events of the library, as an RxJS stream. Each event is also logged once through
+ * Nest's logger here, so that apps do not have to.
+ *
+ * ```ts
+ * constructor(events: RedisHaEvents) {
+ *   events.on('master-changed').subscribe((e) => console.log(`new master ${e.to.host}:${e.to.port}`));
+ * }
+ * ```
+ */
+@Injectable()
+export class RedisHaEvents implements OnModuleDestroy {
+  private readonly logger = new Logger('RedisHa');
+  private readonly subject = new Subject<RedisHaEvent>();
+  readonly events$: Observable<RedisHaEvent> = this.subject.asObservable();
+
+  on<T extends RedisHaEventType>(type: T): Observable<Extract<RedisHaEvent, { type: T }>> {
+    return this.events$.pipe(filter((e): e is Extract<RedisHaEvent, { type: T }> => e.type === type));
+  }
+
+  emit(event: RedisHaEvent): void {
+    this.log(event);
+    this.subject.next(event);
+  }
+
+  onModuleDestroy(): void {
+    this.subject.complete();
+  }
+
+  private log(e: RedisHaEvent): void {
+    const addr = (a: HostPort | null) => (a ? `${a.host}:${a.port}` : 'unknown');
+    switch (e.type) {
+      case 'failover-started':
+        return this.logger.warn(`Failover of "${e.masterName}" (${addr(e.master)}) started: holding writes`);
+      case 'master-changed':
+        return this.logger.warn(`Master of "${e.masterName}" changed: ${addr(e.from)} -> ${addr(e.to)}`);
+      case 'failover-aborted':
+        return this.logger.warn(`Failover of "${e.masterName}" ended without a switch: ${e.reason}`);
+      case 'connection-lost':
+        return this.logger.warn(`Connection "${e.connection}" (${e.role}) lost; reconnecting`);
+      case 'connection-restored':
+        return this.logger.log(`Connection "${e.connection}" (${e.role}) ready on ${addr(e.address)} after ${e.downtimeMs} ms`);
+      case 'sentinel-down':
+        return this.logger.warn(`Sentinel ${addr(e.sentinel)} unreachable`);
+      case 'sentinel-up':
+        return this.logger.log(`Sentinel ${addr(e.sentinel)} reachable`);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+export * from './redis-ha.module';
+export * from './redis-ha.constants';
+export * from './config/redis-ha-options.interface';
+export * from './config/connection.config';
+export type { CacheConfig } from './config/cache.config';
+export type { QueueConfig } from './config/queue.config';
+export type { HealthConfig } from './config/health.config';
+export { loadRedisHaConfig } from './config/load-config';
+export * from './connection/connection-role';
+export * from './connection/redis-ha-events';
+export { RedisHaConnectionFactory } from './connection/redis-ha-connection.factory';
+export * from './decorators/inject-redis.decorator';
+export * from './errors/redis-ha-config.error';
+export * from './errors/redis-ha-connection.error';
