@@ -12,3 +12,6 @@ export { RedisHaConnectionFactory } from './connection/redis-ha-connection.facto
 export * from './decorators/inject-redis.decorator';
 export * from './errors/redis-ha-config.error';
 export * from './errors/redis-ha-connection.error';
+export * from './cache/cache.public';
+export * from './queue/queue.public';
+export * from './health/health.public';
