@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CacheStatus } from './cache/cache-status';
 import { cacheFeature } from './cache/cache.providers';
 import { configProvider, connectionProviders } from './connection/connection.providers';
 import { RedisHaConnectionFactory } from './connection/redis-ha-connection.factory';
 import { RedisHaEvents } from './connection/redis-ha-events';
 import { healthFeature } from './health/health.providers';
+import { QueueRegistry } from './queue/queue-registry';
 import { RegisterQueueOptions, registerQueues } from './queue/register-queues';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, OPTIONS_TYPE } from './redis-ha.module-definition';
 import { REDIS_HA_CONFIG, getRedisToken } from './redis-ha.constants';
@@ -44,6 +46,8 @@ function withFeatures(base: DynamicModule, extraConnections: readonly string[]):
       configProvider,
       RedisHaEvents,
       RedisHaConnectionFactory,
+      QueueRegistry,
+      CacheStatus,
       ...clients,
       ...features.flatMap((f) => f.providers),
     ],
@@ -51,6 +55,8 @@ function withFeatures(base: DynamicModule, extraConnections: readonly string[]):
       REDIS_HA_CONFIG,
       RedisHaEvents,
       RedisHaConnectionFactory,
+      QueueRegistry,
+      CacheStatus,
       getRedisToken(),
       getRedisToken('reader'),
       ...extraConnections.map((n) => getRedisToken(n)),
