@@ -9,6 +9,7 @@ export { loadRedisHaConfig } from './config/load-config';
 export * from './connection/connection-role';
 export * from './connection/redis-ha-events';
 export { RedisHaConnectionFactory } from './connection/redis-ha-connection.factory';
+export { SentinelMonitor } from './connection/sentinel-monitor';
 export * from './decorators/inject-redis.decorator';
 export * from './errors/redis-ha-config.error';
 export * from './errors/redis-ha-connection.error';

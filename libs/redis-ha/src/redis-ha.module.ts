@@ -4,6 +4,7 @@ import { cacheFeature } from './cache/cache.providers';
 import { configProvider, connectionProviders } from './connection/connection.providers';
 import { RedisHaConnectionFactory } from './connection/redis-ha-connection.factory';
 import { RedisHaEvents } from './connection/redis-ha-events';
+import { SentinelMonitor } from './connection/sentinel-monitor';
 import { healthFeature } from './health/health.providers';
 import { QueueRegistry } from './queue/queue-registry';
 import { RegisterQueueOptions, registerQueues } from './queue/register-queues';
@@ -45,6 +46,7 @@ function withFeatures(base: DynamicModule, extraConnections: readonly string[]):
       ...(base.providers ?? []),
       configProvider,
       RedisHaEvents,
+      SentinelMonitor,
       RedisHaConnectionFactory,
       QueueRegistry,
       CacheStatus,
@@ -54,6 +56,7 @@ function withFeatures(base: DynamicModule, extraConnections: readonly string[]):
     exports: [
       REDIS_HA_CONFIG,
       RedisHaEvents,
+      SentinelMonitor,
       RedisHaConnectionFactory,
       QueueRegistry,
       CacheStatus,

@@ -2,9 +2,62 @@ import type { RedisOptions } from 'ioredis';
 import type { ConnectionConfig, HostPort } from '../config/connection.config';
 import type { ConnectionRole } from './connection-role';
 
-// Provisional: refined by the connection work (issue 3). Signature is stable.
-export function buildRedisOptions(config: ConnectionConfig, role: ConnectionRole, name: string): RedisOptions {
-  const blocking = role === 'blocking' || role === 'subscriber';
+type ConnectorClass = NonNullable<RedisOptions['Connector']>;
+
+/** The `Connector` classes of the module's `SentinelMonitor` (sentinel mode only). */
+export interface RoleConnectors {
+  master: ConnectorClass;
+  replica: ConnectorClass;
+}
+
+/**
+ * Reconnect quickly and forever. ioredis' default backs off to 2 s and adds ~1.5 s to every failover
+ * (FINDINGS); the failover gate, not the backoff, is what keeps reconnects from hammering a master being replaced.
+ */
+export const reconnectDelay = (times: number): number => Math.min(times * 50, 500);
+
+/**
+ * `READONLY`: we reached a replica (a demoted master): reconnect through the sentinels and resend the command.
+ * `NOREPLICAS`: an orphaned master refuses writes (min-replicas-to-write); the command fails with that clear
+ * error, but the connection asks the sentinels again. Other errors are the caller's.
+ */
+export function reconnectOnError(err: Error): boolean | 1 | 2 {
+  if (err.message.startsWith('READONLY')) return 2;
+  if (err.message.startsWith('NOREPLICAS')) return 1;
+  return false;
+}
+
+/** Per role, the options that differ; each choice says why. */
+function roleOptions(config: ConnectionConfig, role: ConnectionRole): RedisOptions {
+  switch (role) {
+    case 'writer':
+    case 'reader':
+      // Queue during a failover instead of failing (maxRetriesPerRequest: null); the command timeout bounds
+      // every command, including the wait in the offline queue, so nothing hangs.
+      return {
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+        commandTimeout: config.commandTimeoutMs,
+        keyPrefix: config.keyPrefix || undefined,
+      };
+    case 'producer':
+      // Fail fast: a producer (BullMQ Queue, an HTTP handler) should answer "try later", not wait out a failover.
+      return { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: config.commandTimeoutMs };
+    case 'blocking':
+    case 'subscriber':
+      // Blocking commands (BZPOPMIN, XREAD BLOCK) and Pub/Sub wait by design: no command timeout, never give up
+      // (BullMQ requires maxRetriesPerRequest: null for its workers and QueueEvents).
+      return { enableOfflineQueue: true, maxRetriesPerRequest: null };
+  }
+}
+
+/** ioredis options for one connection of `role`, named `<clientName>:<name>` in `CLIENT LIST`. */
+export function buildRedisOptions(
+  config: ConnectionConfig,
+  role: ConnectionRole,
+  name: string,
+  connectors?: RoleConnectors,
+): RedisOptions {
   const common: RedisOptions = {
     username: config.username,
     password: config.password,
@@ -13,27 +66,22 @@ export function buildRedisOptions(config: ConnectionConfig, role: ConnectionRole
     connectionName: `${config.clientName}:${name}`,
     connectTimeout: config.connectTimeoutMs,
     lazyConnect: true,
-    maxRetriesPerRequest: blocking ? null : role === 'producer' ? 1 : null,
-    enableOfflineQueue: role !== 'producer',
-    commandTimeout: blocking ? undefined : config.commandTimeoutMs,
-    keyPrefix: role === 'writer' || role === 'reader' ? config.keyPrefix || undefined : undefined,
+    retryStrategy: reconnectDelay,
+    reconnectOnError,
+    ...roleOptions(config, role),
   };
   if (config.mode === 'standalone') return { ...common, host: config.host, port: config.port };
+  if (!connectors) throw new Error('sentinel mode needs the SentinelMonitor connectors');
+  const readsReplicas = role === 'reader' && config.readFrom !== 'master';
   return {
     ...common,
-    sentinels: config.sentinels,
-    name: config.masterName,
-    role: role === 'reader' && config.readFrom !== 'master' ? 'slave' : 'master',
-    sentinelUsername: config.sentinelUsername,
-    sentinelPassword: config.sentinelPassword,
-    natMap: config.natMap,
-    enableTLSForSentinelMode: !!config.tls,
-    sentinelTLS: config.tls ? { ...config.tls } : undefined,
-    sentinelRetryStrategy: () => 100,
-    failoverDetector: true,
+    // Read by our HaConnector, which resolves nodes through the module's shared SentinelResolver.
+    role: readsReplicas ? 'slave' : 'master',
+    Connector: readsReplicas ? connectors.replica : connectors.master,
   };
 }
 
+/** A direct connection to one sentinel (commands or Pub/Sub), with the sentinels' own ACL user and TLS. */
 export function buildSentinelOptions(config: ConnectionConfig, sentinel: HostPort): RedisOptions {
   return {
     host: sentinel.host,

@@ -8,4 +8,10 @@
  */
 export type ConnectionRole = 'writer' | 'reader' | 'producer' | 'blocking' | 'subscriber';
 
-export const CONNECTION_ROLES: readonly ConnectionRole[] = ['writer', 'reader', 'producer', 'blocking', 'subscriber'];
+export const CONNECTION_ROLES: readonly ConnectionRole[] = [
+  'writer',
+  'reader',
+  'producer',
+  'blocking',
+  'subscriber',
+];

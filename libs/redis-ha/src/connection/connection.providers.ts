@@ -12,6 +12,7 @@ import {
 import { connectOrExplain } from './connect-or-explain';
 import type { ConnectionRole } from './connection-role';
 import { RedisHaConnectionFactory } from './redis-ha-connection.factory';
+import { SentinelMonitor } from './sentinel-monitor';
 
 export const configProvider: Provider = {
   provide: REDIS_HA_CONFIG,
@@ -22,12 +23,16 @@ export const configProvider: Provider = {
 function clientProvider(name: string, role: (config: RedisHaConfig) => ConnectionRole): Provider {
   return {
     provide: getRedisToken(name),
-    useFactory: async (config: RedisHaConfig, factory: RedisHaConnectionFactory): Promise<Redis> => {
+    useFactory: async (
+      config: RedisHaConfig,
+      factory: RedisHaConnectionFactory,
+      monitor: SentinelMonitor,
+    ): Promise<Redis> => {
       const client = factory.create(role(config), name);
-      await connectOrExplain(client, config.connection, name);
+      await connectOrExplain(client, config.connection, name, monitor.resolver);
       return client;
     },
-    inject: [REDIS_HA_CONFIG, RedisHaConnectionFactory],
+    inject: [REDIS_HA_CONFIG, RedisHaConnectionFactory, SentinelMonitor],
   };
 }
 
@@ -36,6 +41,8 @@ export function connectionProviders(extraNames: readonly string[]): Provider[] {
   return [
     clientProvider(DEFAULT_CONNECTION, () => 'writer'),
     clientProvider(READER_CONNECTION, () => 'reader'),
-    ...extraNames.map((name) => clientProvider(name, (c) => c.connection.connections[name]?.role ?? 'writer')),
+    ...extraNames.map((name) =>
+      clientProvider(name, (c) => c.connection.connections[name]?.role ?? 'writer'),
+    ),
   ];
 }

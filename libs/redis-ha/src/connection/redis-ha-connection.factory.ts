@@ -1,15 +1,17 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import type { HostPort } from '../config/connection.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { watchConnection } from './connection-events';
 import { buildRedisOptions, buildSentinelOptions } from './connection-options';
 import type { ConnectionRole } from './connection-role';
 import { RedisHaEvents } from './redis-ha-events';
+import { SentinelMonitor } from './sentinel-monitor';
 
 export type ClientHook = (client: Redis, role: ConnectionRole, name: string) => void;
 
-interface OwnedClient {
+export interface OwnedClient {
   name: string;
   role: ConnectionRole;
   client: Redis;
@@ -24,31 +26,34 @@ const QUIT_TIMEOUT_MS = 2000;
  */
 @Injectable()
 export class RedisHaConnectionFactory implements OnApplicationShutdown {
-  private readonly logger = new Logger('RedisHa');
   private readonly owned: OwnedClient[] = [];
   private readonly hooks: ClientHook[] = [];
 
   constructor(
     @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
     private readonly events: RedisHaEvents,
+    private readonly monitor: SentinelMonitor,
   ) {}
 
   /**
    * ioredis options for `role`. For a caller that creates its own clients (BullMQ from connection options):
-   * it owns and closes them.
+   * it owns and closes them. In sentinel mode they carry the module's failover-aware `Connector`.
    */
   options(role: ConnectionRole, name: string, overrides: RedisOptions = {}): RedisOptions {
-    return { ...buildRedisOptions(this.config.connection, role, name), ...overrides };
+    const { masterConnector: master, replicaConnector: replica } = this.monitor;
+    const connectors = master && replica ? { master, replica } : undefined;
+    return { ...buildRedisOptions(this.config.connection, role, name, connectors), ...overrides };
   }
 
-  /** Options for a direct connection to one sentinel (health checks, the failover watcher). */
+  /** Options for a direct connection to one sentinel (health checks). */
   sentinelOptions(sentinel: HostPort, overrides: RedisOptions = {}): RedisOptions {
     return { ...buildSentinelOptions(this.config.connection, sentinel), ...overrides };
   }
 
-  /** A client for `role`, owned by the factory and closed on application shutdown. */
+  /** A client for `role`, owned by the factory and closed on application shutdown. Connects on first use. */
   create(role: ConnectionRole, name: string, overrides: RedisOptions = {}): Redis {
     const client = new Redis(this.options(role, name, overrides));
+    watchConnection(client, name, role, this.events);
     this.owned.push({ name, role, client });
     for (const hook of this.hooks) hook(client, role, name);
     return client;
@@ -66,16 +71,15 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.owned.splice(0).map((c) => closeClient(c.client)));
     this.hooks.length = 0;
-    void this.events;
-    void this.logger;
+    await Promise.all(this.owned.splice(0).map((c) => closeClient(c.client)));
   }
 }
 
 /** `quit()` within a bound, then `disconnect()`; listeners removed so nothing keeps the process alive. */
 export async function closeClient(client: Redis, timeoutMs = QUIT_TIMEOUT_MS): Promise<void> {
-  if (client.status !== 'end') {
+  client.removeAllListeners('close'); // a planned close is not a lost connection
+  if (client.status === 'ready') {
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([client.quit().catch(() => undefined), bound]);

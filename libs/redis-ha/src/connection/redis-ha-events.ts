@@ -99,7 +99,9 @@ export class RedisHaEvents implements OnModuleDestroy {
       case 'connection-lost':
         return this.logger.warn(`Connection "${e.connection}" (${e.role}) lost; reconnecting`);
       case 'connection-restored':
-        return this.logger.log(`Connection "${e.connection}" (${e.role}) ready on ${addr(e.address)} after ${e.downtimeMs} ms`);
+        return this.logger.log(
+          `Connection "${e.connection}" (${e.role}) ready on ${addr(e.address)} after ${e.downtimeMs} ms`,
+        );
       case 'sentinel-down':
         return this.logger.warn(`Sentinel ${addr(e.sentinel)} unreachable`);
       case 'sentinel-up':

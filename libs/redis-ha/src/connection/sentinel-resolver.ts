@@ -1,0 +1,155 @@
+import Redis, { RedisOptions } from 'ioredis';
+import type { HostPort } from '../config/connection.config';
+
+/** What one sentinel said, or why it said nothing. */
+export interface SentinelAnswer {
+  sentinel: HostPort;
+  master?: HostPort;
+  epoch?: number;
+  error?: string;
+}
+
+export class MasterNotFoundError extends Error {
+  override readonly name = 'MasterNotFoundError';
+  constructor(readonly answers: SentinelAnswer[]) {
+    super(answers.map((a) => `${a.sentinel.host}:${a.sentinel.port}: ${a.error ?? 'no answer'}`).join('; '));
+  }
+}
+
+function toObject(flat: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(flat))
+    for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);
+  return out;
+}
+
+const BAD_FLAGS = /s_down|o_down|disconnected/;
+
+/**
+ * Asks the sentinels where the master and the replicas are, over one long-lived command connection per sentinel
+ * (a connector must not open a connection per reconnect: every client of every pod reconnects at once during
+ * a failover). When sentinels disagree, the highest `config-epoch` is the current truth.
+ */
+export class SentinelResolver {
+  private readonly clients: Array<{ sentinel: HostPort; client: Redis }>;
+
+  constructor(
+    sentinels: HostPort[],
+    private readonly masterName: string,
+    optionsFor: (sentinel: HostPort) => RedisOptions,
+    private readonly natMap: Record<string, HostPort> = {},
+    private readonly timeoutMs = 1000,
+  ) {
+    this.clients = sentinels.map((sentinel) => {
+      const client = new Redis({
+        ...optionsFor(sentinel),
+        lazyConnect: true,
+        // A dead sentinel fails a query at once instead of queueing it; the client reconnects in the background.
+        enableOfflineQueue: false,
+        commandTimeout: timeoutMs,
+        maxRetriesPerRequest: 0,
+        retryStrategy: (times) => Math.min(times * 100, 1000),
+        connectionName: undefined,
+      });
+      client.on('error', () => undefined); // reported through answers, not as unhandled errors
+      client.connect().catch(() => undefined);
+      return { sentinel, client };
+    });
+  }
+
+  /** Every sentinel's view of the master, in parallel, each bounded by the timeout. */
+  async askAll(): Promise<SentinelAnswer[]> {
+    return Promise.all(this.clients.map(({ sentinel, client }) => this.ask(sentinel, client)));
+  }
+
+  /** The master, by the highest config epoch among the majority of sentinels that answer first. */
+  async master(): Promise<HostPort> {
+    const answers = await this.firstMajority();
+    const best = answers.filter((a) => a.master).sort((a, b) => (b.epoch ?? 0) - (a.epoch ?? 0))[0];
+    if (!best?.master) throw new MasterNotFoundError(answers);
+    return this.nat(best.master);
+  }
+
+  /** A healthy replica (link up, not down), chosen at random to spread readers; undefined when there is none. */
+  async replica(): Promise<HostPort | undefined> {
+    for (const { client } of this.clients) {
+      if (client.status !== 'ready') continue;
+      try {
+        const replies = (await client.call('SENTINEL', 'REPLICAS', this.masterName)) as unknown[];
+        const healthy = replies
+          .map(toObject)
+          .filter((r) => !BAD_FLAGS.test(r.flags ?? '') && r['master-link-status'] === 'ok');
+        const pick = healthy[Math.floor(Math.random() * healthy.length)];
+        return pick ? this.nat({ host: pick.ip, port: Number(pick.port) }) : undefined;
+      } catch {
+        continue;
+      }
+    }
+    return undefined;
+  }
+
+  close(): void {
+    for (const { client } of this.clients) {
+      client.disconnect(false);
+      client.removeAllListeners();
+    }
+  }
+
+  private async ask(sentinel: HostPort, client: Redis): Promise<SentinelAnswer> {
+    try {
+      if (client.status !== 'ready') await waitReady(client, this.timeoutMs);
+      const info = toObject(await client.call('SENTINEL', 'MASTER', this.masterName));
+      if (BAD_FLAGS.test(info.flags ?? '') && info.flags?.includes('o_down')) {
+        return {
+          sentinel,
+          error: `sees master ${info.ip}:${info.port} down`,
+          epoch: Number(info['config-epoch']),
+        };
+      }
+      return {
+        sentinel,
+        master: { host: info.ip, port: Number(info.port) },
+        epoch: Number(info['config-epoch']),
+      };
+    } catch (err) {
+      return { sentinel, error: (err as Error).message };
+    }
+  }
+
+  /** Resolves once a majority answered with a master (or every sentinel settled). */
+  private firstMajority(): Promise<SentinelAnswer[]> {
+    const need = Math.floor(this.clients.length / 2) + 1;
+    const answers: SentinelAnswer[] = [];
+    return new Promise((resolve) => {
+      for (const { sentinel, client } of this.clients) {
+        void this.ask(sentinel, client).then((answer) => {
+          answers.push(answer);
+          const good = answers.filter((a) => a.master).length;
+          if (good >= need || answers.length === this.clients.length) resolve([...answers]);
+        });
+      }
+    });
+  }
+
+  /** The address clients use for a node the sentinels name (`REDIS_NAT_MAP`). */
+  nat(address: HostPort): HostPort {
+    return this.natMap[`${address.host}:${address.port}`] ?? address;
+  }
+}
+
+function waitReady(client: Redis, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`not connected within ${timeoutMs} ms`)), timeoutMs);
+    const onReady = () => done();
+    const onError = (err: Error) => done(err);
+    function done(err?: Error) {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      if (err) reject(err);
+      else resolve();
+    }
+    client.once('ready', onReady);
+    client.once('error', onError);
+  });
+}
