@@ -27,7 +27,10 @@ function parseHostList(reader: EnvReader): HostPort[] | undefined {
   for (const item of found.value.split(',')) {
     const hp = parseHostPort(item);
     if (!hp) {
-      reader.fail(found.name, `"${item.trim()}" is not host:port (expected e.g. sentinel-1:26379,sentinel-2:26379)`);
+      reader.fail(
+        found.name,
+        `"${item.trim()}" is not host:port (expected e.g. sentinel-1:26379,sentinel-2:26379)`,
+      );
       return undefined;
     }
     hosts.push(hp);
@@ -90,7 +93,10 @@ function parseMode(reader: EnvReader, hasSentinels: boolean): RedisMode | undefi
   const explicit = reader.oneOf('REDIS_MODE', MODES);
   const enabled = reader.bool('REDIS_SENTINEL_ENABLED', ['USE_REDIS_SENTINEL']);
   if (explicit && enabled !== undefined && (explicit === 'sentinel') !== enabled) {
-    reader.fail('REDIS_MODE', `is "${explicit}" but REDIS_SENTINEL_ENABLED/USE_REDIS_SENTINEL says ${enabled}`);
+    reader.fail(
+      'REDIS_MODE',
+      `is "${explicit}" but REDIS_SENTINEL_ENABLED/USE_REDIS_SENTINEL says ${enabled}`,
+    );
   }
   if (explicit) return explicit;
   if (enabled !== undefined) return enabled ? 'sentinel' : 'standalone';
@@ -111,7 +117,10 @@ export function parseConnectionConfig(reader: EnvReader, options: ConnectionOpti
     key: reader.file('REDIS_TLS_KEY_FILE'),
   };
   if (!!tlsFiles.cert !== !!tlsFiles.key) {
-    reader.fail('REDIS_TLS_CERT_FILE', 'and REDIS_TLS_KEY_FILE must be set together (client certificate and key)');
+    reader.fail(
+      'REDIS_TLS_CERT_FILE',
+      'and REDIS_TLS_KEY_FILE must be set together (client certificate and key)',
+    );
   }
   const config: ConnectionConfig = {
     mode,
@@ -123,7 +132,8 @@ export function parseConnectionConfig(reader: EnvReader, options: ConnectionOpti
       reader.string('REDIS_MASTER_NAME', ['REDIS_SENTINEL_MASTER_NAME', 'REDIS_SENTINEL_SERVICE']) ??
       'mymaster',
     sentinelUsername: options.sentinelUsername ?? reader.string('REDIS_SENTINEL_USERNAME'),
-    sentinelPassword: options.sentinelPassword ?? reader.secret('REDIS_SENTINEL_PASSWORD', 'REDIS_SENTINEL_PASSWORD_FILE'),
+    sentinelPassword:
+      options.sentinelPassword ?? reader.secret('REDIS_SENTINEL_PASSWORD', 'REDIS_SENTINEL_PASSWORD_FILE'),
     natMap: options.natMap ?? parseNatMap(reader),
     username: options.username ?? url.username ?? reader.string('REDIS_USERNAME'),
     password: options.password ?? url.password ?? reader.secret('REDIS_PASSWORD', 'REDIS_PASSWORD_FILE'),
@@ -131,8 +141,10 @@ export function parseConnectionConfig(reader: EnvReader, options: ConnectionOpti
     tls: options.tls ?? (tlsOn ? tlsFiles : undefined),
     readFrom: options.readFrom ?? reader.oneOf('REDIS_READ_FROM', READ_FROM) ?? 'replica-preferred',
     keyPrefix: options.keyPrefix ?? reader.string('REDIS_KEY_PREFIX') ?? '',
-    connectTimeoutMs: options.connectTimeoutMs ?? reader.int('REDIS_CONNECT_TIMEOUT_MS', { min: 100 }) ?? 10_000,
-    commandTimeoutMs: options.commandTimeoutMs ?? reader.int('REDIS_COMMAND_TIMEOUT_MS', { min: 50 }) ?? 10_000,
+    connectTimeoutMs:
+      options.connectTimeoutMs ?? reader.int('REDIS_CONNECT_TIMEOUT_MS', { min: 100 }) ?? 10_000,
+    commandTimeoutMs:
+      options.commandTimeoutMs ?? reader.int('REDIS_COMMAND_TIMEOUT_MS', { min: 50 }) ?? 10_000,
     lazyConnect: options.lazyConnect ?? reader.bool('REDIS_LAZY_CONNECT') ?? false,
     failoverHoldMs: options.failoverHoldMs ?? reader.int('REDIS_FAILOVER_HOLD_MS', { min: 100 }) ?? 30_000,
     clientName: options.clientName ?? reader.string('REDIS_CLIENT_NAME') ?? 'nestjs-redis-ha',
@@ -144,7 +156,10 @@ export function parseConnectionConfig(reader: EnvReader, options: ConnectionOpti
 
 function validate(reader: EnvReader, config: ConnectionConfig, options: ConnectionOptions): void {
   if (config.mode === 'sentinel' && config.sentinels.length === 0) {
-    reader.fail('REDIS_SENTINEL_HOSTS', 'is required in sentinel mode (e.g. sentinel-1:26379,sentinel-2:26379)');
+    reader.fail(
+      'REDIS_SENTINEL_HOSTS',
+      'is required in sentinel mode (e.g. sentinel-1:26379,sentinel-2:26379)',
+    );
   }
   if (config.mode === 'sentinel' && !/^[A-Za-z0-9._-]+$/.test(config.masterName)) {
     reader.fail('REDIS_MASTER_NAME', `"${config.masterName}" is not a valid master name`);
@@ -160,8 +175,10 @@ function validate(reader: EnvReader, config: ConnectionConfig, options: Connecti
   }
   if (options.port !== undefined) reader.checkRange('forRoot({ port })', options.port, 1, 65535);
   if (options.db !== undefined) reader.checkRange('forRoot({ db })', options.db, 0, 15);
-  if (options.commandTimeoutMs !== undefined) reader.checkRange('forRoot({ commandTimeoutMs })', options.commandTimeoutMs, 50);
-  if (options.connectTimeoutMs !== undefined) reader.checkRange('forRoot({ connectTimeoutMs })', options.connectTimeoutMs, 100);
+  if (options.commandTimeoutMs !== undefined)
+    reader.checkRange('forRoot({ commandTimeoutMs })', options.commandTimeoutMs, 50);
+  if (options.connectTimeoutMs !== undefined)
+    reader.checkRange('forRoot({ connectTimeoutMs })', options.connectTimeoutMs, 100);
   for (const [name, conn] of Object.entries(config.connections)) {
     if (conn.role && !CONNECTION_ROLES.includes(conn.role)) {
       reader.fail(`forRoot({ connections.${name}.role })`, `must be one of ${CONNECTION_ROLES.join(' | ')}`);
