@@ -62,7 +62,7 @@ export class HaConnector extends AbstractConnector implements GatedConnector {
         break;
       } catch (err) {
         emit('error', new SentinelLookupError(this.role, (err as Error).message));
-        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 100, 1000)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 50, 250)));
       }
     }
     const options = { host: this.target.host, port: this.target.port };
