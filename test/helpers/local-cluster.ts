@@ -1,0 +1,323 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
+import { clientOptions, poll, portOpen, query, type Credentials } from './cluster-client';
+import {
+  MASTER_NAME,
+  clusterPasswords,
+  renderRedisConf,
+  renderSentinelConf,
+  renderUsersAcl,
+  type ClusterPasswords,
+} from './cluster-config';
+import {
+  findBinary,
+  isOurs,
+  logTail,
+  onProcessExit,
+  signal,
+  spawnServer,
+  stopProcess,
+  type ManagedProcess,
+} from './cluster-process';
+import { SentinelView, type Switch } from './cluster-sentinels';
+
+export type { Switch } from './cluster-sentinels';
+export type { ClusterStatus, NodeStatus } from './cluster-status';
+import { clusterStatus, type ClusterStatus } from './cluster-status';
+
+export interface LocalClusterOptions {
+  /** Redis on basePort..basePort+2 (the first is the initial master), sentinels on basePort+3..+5. @default 6390 */
+  basePort?: number;
+  /** Overrides `down-after-milliseconds` of redis/sentinel.conf (5000). Tests use 2000, never less. */
+  downAfterMs?: number;
+  /** Overrides `failover-timeout` of redis/sentinel.conf (30000). */
+  failoverTimeoutMs?: number;
+  /** Where the node dirs go. @default a new temp dir, removed by stop() */
+  dir?: string;
+  /** Processes outlive this Node process (cluster:up); no cleanup on exit. @default false */
+  detached?: boolean;
+  /** Source of the REDIS_ACL_*_PASSWORD variables. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** @default 30000 */
+  startTimeoutMs?: number;
+}
+
+/** What `cluster:up` saves so that later commands can `attach()` to the same processes. */
+export interface ClusterState {
+  basePort: number;
+  dir: string;
+  ownsDir: boolean;
+  detached: boolean;
+  passwords: ClusterPasswords;
+  processes: { kind: 'redis' | 'sentinel'; port: number; pid?: number; dir: string }[];
+}
+
+/** A real 1 master + 2 replicas + 3 sentinels cluster on 127.0.0.1, from the committed `redis/` files. */
+export class LocalCluster {
+  readonly redisPorts: number[];
+  readonly sentinelPorts: number[];
+  private readonly sentinels: SentinelView;
+  private unregisterExit?: () => void;
+
+  private constructor(
+    private readonly st: ClusterState,
+    private readonly procs: ManagedProcess[],
+  ) {
+    this.redisPorts = procs.filter((p) => p.kind === 'redis').map((p) => p.port);
+    this.sentinelPorts = procs.filter((p) => p.kind === 'sentinel').map((p) => p.port);
+    this.sentinels = new SentinelView(this.sentinelPorts, this.adminCredentials(), (port) =>
+      this.isRunning(port),
+    );
+    if (!st.detached) this.unregisterExit = onProcessExit(() => this.killSync());
+  }
+
+  static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+    findBinary('redis');
+    findBinary('sentinel');
+    const basePort = options.basePort ?? 6390;
+    const ownsDir = options.dir === undefined;
+    const dir = ownsDir ? mkdtempSync(join(tmpdir(), `redis-ha-${basePort}-`)) : resolve(options.dir!);
+    const passwords = clusterPasswords(options.env);
+    const redisPorts = [basePort, basePort + 1, basePort + 2];
+    const ids = [0, 1, 2].map(() => randomBytes(20).toString('hex'));
+    const procs: ManagedProcess[] = [];
+    const add = (kind: ManagedProcess['kind'], port: number, conf: (dir: string) => string) => {
+      const nodeDir = join(dir, `${kind}-${port}`);
+      mkdirSync(nodeDir, { recursive: true });
+      const confPath = join(nodeDir, `${kind}.conf`);
+      writeFileSync(confPath, conf(nodeDir), { mode: 0o600 });
+      procs.push({ kind, port, dir: nodeDir, confPath, logPath: join(nodeDir, `${kind}.log`) });
+    };
+    for (const port of redisPorts) {
+      const masterPort = port === basePort ? undefined : basePort;
+      add('redis', port, (nodeDir) => {
+        writeFileSync(join(nodeDir, 'users.acl'), renderUsersAcl(passwords), { mode: 0o600 });
+        return renderRedisConf({ port, dir: nodeDir, masterPort, passwords });
+      });
+    }
+    ids.forEach((myid, i) => {
+      const port = basePort + 3 + i;
+      const peers = ids.map((id, j) => ({ port: basePort + 3 + j, myid: id })).filter((p) => p.port !== port);
+      add('sentinel', port, (nodeDir) =>
+        renderSentinelConf({
+          ...{
+            port,
+            dir: nodeDir,
+            myid,
+            masterPort: basePort,
+            replicaPorts: redisPorts.slice(1),
+            peers,
+            passwords,
+          },
+          ...{ downAfterMs: options.downAfterMs, failoverTimeoutMs: options.failoverTimeoutMs },
+        }),
+      );
+    });
+    const detached = options.detached ?? false;
+    const cluster = new LocalCluster({ basePort, dir, ownsDir, detached, passwords, processes: [] }, procs);
+    try {
+      await cluster.ensurePortsFree();
+      // The master first, so the replicas' first sync attempt finds it (a failed attempt costs 1 s).
+      spawnServer(procs[0], detached);
+      await cluster.waitForPing(procs[0], 5_000);
+      procs.slice(1).forEach((proc) => spawnServer(proc, detached));
+      const exited = procs.map((p) =>
+        p.exited!.then(() => Promise.reject(new Error(`${p.kind} ${p.port} exited`))),
+      );
+      await Promise.race([cluster.waitUntilHealthy(options.startTimeoutMs ?? 30_000), ...exited]);
+    } catch (err) {
+      const logs = procs.map((p) => `--- ${p.kind} ${p.port} (${p.logPath})\n${logTail(p, 8)}`).join('\n');
+      await cluster.stop();
+      throw new Error(
+        `local cluster on ${basePort}-${basePort + 5} did not start: ${(err as Error).message}\n${logs}`,
+      );
+    }
+    return cluster;
+  }
+
+  /** Takes over a cluster another process started (the CLI), from its `state()`. */
+  static attach(state: ClusterState): LocalCluster {
+    const procs = state.processes.map((p) => ({
+      ...p,
+      confPath: join(p.dir, `${p.kind}.conf`),
+      logPath: join(p.dir, `${p.kind}.log`),
+    }));
+    return new LocalCluster(state, procs);
+  }
+
+  state(): ClusterState {
+    return {
+      ...this.st,
+      processes: this.procs.map(({ kind, port, pid, dir }) => ({ kind, port, pid, dir })),
+    };
+  }
+
+  get dir(): string {
+    return this.st.dir;
+  }
+
+  /** The library's environment for the ACL `app` user (set REDIS_KEY_PREFIX=app: yourself when needed). */
+  env(): Record<string, string> {
+    return {
+      REDIS_MODE: 'sentinel',
+      REDIS_SENTINEL_HOSTS: this.sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','),
+      REDIS_MASTER_NAME: MASTER_NAME,
+      REDIS_USERNAME: 'app',
+      REDIS_PASSWORD: this.st.passwords.app,
+      REDIS_SENTINEL_USERNAME: 'app',
+      REDIS_SENTINEL_PASSWORD: this.st.passwords.app,
+    };
+  }
+
+  adminCredentials(): Credentials {
+    return { username: 'admin', password: this.st.passwords.admin };
+  }
+
+  appCredentials(): Credentials {
+    return { username: 'app', password: this.st.passwords.app };
+  }
+
+  /** A new ioredis client to `port` (Redis or sentinel) as the ACL admin user; the caller closes it. */
+  admin(port: number): Redis {
+    return new Redis({ ...clientOptions(port, this.adminCredentials()), lazyConnect: false });
+  }
+
+  /** Port of the current master according to the sentinels (the highest config epoch wins). */
+  master(): Promise<number> {
+    return this.sentinels.master();
+  }
+
+  async killMaster(): Promise<{ port: number; at: number }> {
+    const port = await this.master();
+    const at = Date.now();
+    await stopProcess(this.proc(port), 'SIGKILL');
+    return { port, at };
+  }
+
+  async pause(port: number): Promise<void> {
+    if (!signal(this.proc(port), 'SIGSTOP')) throw new Error(`port ${port} is not running`);
+  }
+
+  async resume(port: number): Promise<void> {
+    if (!signal(this.proc(port), 'SIGCONT')) throw new Error(`port ${port} is not running`);
+  }
+
+  /** SIGTERM by default: Redis saves and exits cleanly; pass SIGKILL for a crash. Keeps the data dir. */
+  async stopNode(port: number, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await stopProcess(this.proc(port), sig);
+  }
+
+  /** Starts a stopped node from its (possibly Sentinel-rewritten) config; resolves once its data is loaded. */
+  async startNode(port: number, timeoutMs = 15_000): Promise<void> {
+    const proc = this.proc(port);
+    if (isOurs(proc)) throw new Error(`port ${port} is already running (pid ${proc.pid})`);
+    spawnServer(proc, this.st.detached);
+    await this.waitForPing(proc, timeoutMs);
+  }
+
+  stopSentinel(index: number, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    return this.stopNode(this.sentinelPorts[index], sig);
+  }
+
+  startSentinel(index: number, timeoutMs?: number): Promise<void> {
+    return this.startNode(this.sentinelPorts[index], timeoutMs);
+  }
+
+  /** `SENTINEL FAILOVER mymaster` on the first running sentinel; `at` is just before the command. */
+  failover(): Promise<{ at: number }> {
+    return this.sentinels.failover();
+  }
+
+  /** The next `+switch-master` seen on any running sentinel; `await sw.ready` before causing it. */
+  nextSwitch(timeoutMs?: number): Promise<Switch> & { ready: Promise<void> } {
+    return this.sentinels.nextSwitch(timeoutMs);
+  }
+
+  /** Until every running sentinel names the same master, other than `oldPort`. */
+  waitForSwitch(oldPort: number, timeoutMs = 30_000): Promise<{ port: number; at: number }> {
+    return this.sentinels.waitForSwitch(oldPort, timeoutMs);
+  }
+
+  /** 'slave' means a replica whose link to its master is up (`ROLE` says connected). */
+  waitForRole(port: number, role: 'master' | 'slave', timeoutMs = 30_000): Promise<void> {
+    return poll(
+      `port ${port} to be ${role}`,
+      async () => {
+        const reply = await query<string[]>(port, this.adminCredentials(), 'ROLE');
+        return reply[0] === role && (role === 'master' || reply[3] === 'connected');
+      },
+      timeoutMs,
+    ).then(() => undefined);
+  }
+
+  /**
+   * Until every sentinel names one master, sees 2 replicas and 2 other sentinels and CKQUORUM is OK, and both
+   * replicas of that master have their link up.
+   */
+  async waitUntilHealthy(timeoutMs = 30_000): Promise<number> {
+    const master = await this.sentinels.waitForAgreement(timeoutMs);
+    const replicas = this.redisPorts.filter((port) => port !== master);
+    await Promise.all(replicas.map((port) => this.waitForRole(port, 'slave', timeoutMs)));
+    return master;
+  }
+
+  status(): Promise<ClusterStatus> {
+    return clusterStatus(this.procs, this.adminCredentials(), (port) => this.isRunning(port));
+  }
+
+  isRunning(port: number): boolean {
+    return isOurs(this.proc(port));
+  }
+
+  pid(port: number): number | undefined {
+    return this.isRunning(port) ? this.proc(port).pid : undefined;
+  }
+
+  /** Kills exactly the processes this cluster started, waits for them to exit, removes its temp dir. */
+  async stop(): Promise<void> {
+    this.sentinels.close();
+    await Promise.all(this.procs.map((proc) => stopProcess(proc, 'SIGKILL')));
+    this.unregisterExit?.();
+    if (this.st.ownsDir) rmSync(this.st.dir, { recursive: true, force: true });
+  }
+
+  private killSync(): void {
+    for (const proc of this.procs) signal(proc, 'SIGKILL');
+    if (this.st.ownsDir) rmSync(this.st.dir, { recursive: true, force: true });
+  }
+
+  private proc(port: number): ManagedProcess {
+    const proc = this.procs.find((p) => p.port === port);
+    if (!proc)
+      throw new Error(`port ${port} is not part of this cluster (${this.redisPorts}, ${this.sentinelPorts})`);
+    return proc;
+  }
+
+  private async waitForPing(proc: ManagedProcess, timeoutMs: number): Promise<void> {
+    await poll(
+      `${proc.kind} on port ${proc.port} to answer`,
+      async () => {
+        if (!isOurs(proc)) throw new Error(`it exited: ${logTail(proc, 3)}`);
+        if (proc.kind === 'sentinel')
+          return (await query(proc.port, this.adminCredentials(), 'PING')) === 'PONG';
+        const info = await query<string>(proc.port, this.adminCredentials(), 'INFO', 'persistence');
+        return /^loading:0/m.test(info);
+      },
+      timeoutMs,
+      10,
+    );
+  }
+
+  private async ensurePortsFree(): Promise<void> {
+    const open = await Promise.all(this.procs.map((p) => portOpen(p.port)));
+    const taken = this.procs.filter((_, i) => open[i]).map((p) => p.port);
+    if (taken.length > 0) {
+      throw new Error(
+        `ports ${taken.join(', ')} are in use (a cluster left running? \`npm run cluster:down\`)`,
+      );
+    }
+  }
+}
