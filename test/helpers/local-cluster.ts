@@ -1,19 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import Redis from 'ioredis';
 import { clientOptions, poll, portOpen, query, type Credentials } from './cluster-client';
+import { MASTER_NAME } from './cluster-config';
+import { layoutCluster, processesOf, type ClusterState, type LocalClusterOptions } from './cluster-layout';
 import {
-  MASTER_NAME,
-  clusterPasswords,
-  renderRedisConf,
-  renderSentinelConf,
-  renderUsersAcl,
-  type ClusterPasswords,
-} from './cluster-config';
-import {
-  findBinary,
   isOurs,
   logTail,
   onProcessExit,
@@ -23,37 +13,11 @@ import {
   type ManagedProcess,
 } from './cluster-process';
 import { SentinelView, type Switch } from './cluster-sentinels';
-
-export type { Switch } from './cluster-sentinels';
-export type { ClusterStatus, NodeStatus } from './cluster-status';
 import { clusterStatus, type ClusterStatus } from './cluster-status';
 
-export interface LocalClusterOptions {
-  /** Redis on basePort..basePort+2 (the first is the initial master), sentinels on basePort+3..+5. @default 6390 */
-  basePort?: number;
-  /** Overrides `down-after-milliseconds` of redis/sentinel.conf (5000). Tests use 2000, never less. */
-  downAfterMs?: number;
-  /** Overrides `failover-timeout` of redis/sentinel.conf (30000). */
-  failoverTimeoutMs?: number;
-  /** Where the node dirs go. @default a new temp dir, removed by stop() */
-  dir?: string;
-  /** Processes outlive this Node process (cluster:up); no cleanup on exit. @default false */
-  detached?: boolean;
-  /** Source of the REDIS_ACL_*_PASSWORD variables. @default process.env */
-  env?: NodeJS.ProcessEnv;
-  /** @default 30000 */
-  startTimeoutMs?: number;
-}
-
-/** What `cluster:up` saves so that later commands can `attach()` to the same processes. */
-export interface ClusterState {
-  basePort: number;
-  dir: string;
-  ownsDir: boolean;
-  detached: boolean;
-  passwords: ClusterPasswords;
-  processes: { kind: 'redis' | 'sentinel'; port: number; pid?: number; dir: string }[];
-}
+export type { ClusterState, LocalClusterOptions } from './cluster-layout';
+export type { Switch } from './cluster-sentinels';
+export type { ClusterStatus, NodeStatus } from './cluster-status';
 
 /** A real 1 master + 2 replicas + 3 sentinels cluster on 127.0.0.1, from the committed `redis/` files. */
 export class LocalCluster {
@@ -75,49 +39,9 @@ export class LocalCluster {
   }
 
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
-    findBinary('redis');
-    findBinary('sentinel');
-    const basePort = options.basePort ?? 6390;
-    const ownsDir = options.dir === undefined;
-    const dir = ownsDir ? mkdtempSync(join(tmpdir(), `redis-ha-${basePort}-`)) : resolve(options.dir!);
-    const passwords = clusterPasswords(options.env);
-    const redisPorts = [basePort, basePort + 1, basePort + 2];
-    const ids = [0, 1, 2].map(() => randomBytes(20).toString('hex'));
-    const procs: ManagedProcess[] = [];
-    const add = (kind: ManagedProcess['kind'], port: number, conf: (dir: string) => string) => {
-      const nodeDir = join(dir, `${kind}-${port}`);
-      mkdirSync(nodeDir, { recursive: true });
-      const confPath = join(nodeDir, `${kind}.conf`);
-      writeFileSync(confPath, conf(nodeDir), { mode: 0o600 });
-      procs.push({ kind, port, dir: nodeDir, confPath, logPath: join(nodeDir, `${kind}.log`) });
-    };
-    for (const port of redisPorts) {
-      const masterPort = port === basePort ? undefined : basePort;
-      add('redis', port, (nodeDir) => {
-        writeFileSync(join(nodeDir, 'users.acl'), renderUsersAcl(passwords), { mode: 0o600 });
-        return renderRedisConf({ port, dir: nodeDir, masterPort, passwords });
-      });
-    }
-    ids.forEach((myid, i) => {
-      const port = basePort + 3 + i;
-      const peers = ids.map((id, j) => ({ port: basePort + 3 + j, myid: id })).filter((p) => p.port !== port);
-      add('sentinel', port, (nodeDir) =>
-        renderSentinelConf({
-          ...{
-            port,
-            dir: nodeDir,
-            myid,
-            masterPort: basePort,
-            replicaPorts: redisPorts.slice(1),
-            peers,
-            passwords,
-          },
-          ...{ downAfterMs: options.downAfterMs, failoverTimeoutMs: options.failoverTimeoutMs },
-        }),
-      );
-    });
-    const detached = options.detached ?? false;
-    const cluster = new LocalCluster({ basePort, dir, ownsDir, detached, passwords, processes: [] }, procs);
+    const { state, procs } = layoutCluster(options);
+    const { basePort, detached } = state;
+    const cluster = new LocalCluster(state, procs);
     try {
       await cluster.ensurePortsFree();
       // The master first, so the replicas' first sync attempt finds it (a failed attempt costs 1 s).
@@ -140,12 +64,7 @@ export class LocalCluster {
 
   /** Takes over a cluster another process started (the CLI), from its `state()`. */
   static attach(state: ClusterState): LocalCluster {
-    const procs = state.processes.map((p) => ({
-      ...p,
-      confPath: join(p.dir, `${p.kind}.conf`),
-      logPath: join(p.dir, `${p.kind}.log`),
-    }));
-    return new LocalCluster(state, procs);
+    return new LocalCluster(state, processesOf(state));
   }
 
   state(): ClusterState {
