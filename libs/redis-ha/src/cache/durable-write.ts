@@ -1,0 +1,46 @@
+import type { TrackedClient } from './tracked-client';
+
+/** Outcome of a durable write (`CACHE_WAIT_REPLICAS`). */
+export interface DurableWriteResult {
+  /** True when `replicas >= required`, counted by a `WAIT` answered on the connection that carried the `SET`. */
+  confirmed: boolean;
+  /** Replicas that confirmed the write (0 when no attempt could be confirmed). */
+  replicas: number;
+  required: number;
+  /** `SET`+`WAIT` pairs sent: more than 1 when a reconnect split a pair over two connections. */
+  attempts: number;
+  /** Why it is not confirmed: the replicas did not answer in time, or every attempt was split by a reconnect. */
+  reason?: 'replicas-timeout' | 'connection-changed';
+}
+
+/**
+ * `SET key value PX ttl` then `WAIT required timeout`, sent back to back, confirmed only when both replies came
+ * over the same connection (same epoch). `WAIT` cannot run inside MULTI, and ioredis resends unanswered
+ * commands after a reconnect, so a `WAIT` alone could land on a fresh connection and confirm nothing: such a
+ * pair is sent again (SET is idempotent) until `deadline`. A failed or timed-out command rejects: the caller
+ * treats it as Redis being unreachable.
+ */
+export async function durableSet(
+  conn: TrackedClient,
+  key: string,
+  value: string,
+  ttlMs: number,
+  required: number,
+  waitTimeoutMs: number,
+  deadline: number,
+): Promise<DurableWriteResult> {
+  for (let attempts = 1; ; attempts++) {
+    // WAIT 0 would block forever: always give it at least 1 ms.
+    const waitMs = Math.max(1, Math.min(waitTimeoutMs, deadline - Date.now()));
+    let setEpoch = -1;
+    let waitEpoch = -2;
+    const set = conn.client.set(key, value, 'PX', ttlMs).then((reply) => ((setEpoch = conn.epoch), reply));
+    const wait = conn.client.wait(required, waitMs).then((n) => ((waitEpoch = conn.epoch), n));
+    const [, replicas] = await Promise.all([set, wait]);
+    if (setEpoch === waitEpoch) {
+      const confirmed = replicas >= required;
+      return { confirmed, replicas, required, attempts, ...(confirmed ? {} : { reason: 'replicas-timeout' as const }) };
+    }
+    if (Date.now() >= deadline) return { confirmed: false, replicas: 0, required, attempts, reason: 'connection-changed' };
+  }
+}

@@ -1,0 +1,64 @@
+import { Keyv, KeyvHooks, type KeyvStoreAdapter, type StoredData } from 'keyv';
+import { CacheSerializer, type CacheEnvelope } from './cache-serializer';
+import type { CacheStoreLink } from './cache-store-link';
+
+/** Only used if a call arrives before Nest created the store (it does not: the link is set at startup). */
+const UNLINKED_SERIALIZER = new CacheSerializer(1_048_576);
+
+/**
+ * The Keyv storage adapter behind `CACHE_MANAGER`: Keyv hands it serialized entries, it hands them to the
+ * HA cache store. No second Redis client library: the store runs on the library's ioredis connections.
+ */
+export class RedisHaKeyvStore implements KeyvStoreAdapter {
+  readonly opts = { dialect: 'redis-ha' };
+  namespace?: string;
+
+  constructor(private readonly link: CacheStoreLink) {}
+
+  async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+    const store = this.link.store;
+    return store ? ((await store.get(key)).raw as StoredData<Value> | undefined) : undefined;
+  }
+
+  async set(key: string, value: string, ttl?: number): Promise<boolean> {
+    const result = await this.link.store?.set(key, value, ttl);
+    return result !== undefined && result.stored !== 'skipped';
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.link.store?.delete(key)) ?? false;
+  }
+
+  async clear(): Promise<void> {
+    await this.link.store?.clear();
+  }
+
+  /** The connections belong to the connection factory, which closes them on shutdown. */
+  async disconnect(): Promise<void> {}
+
+  on(): this {
+    return this;
+  }
+}
+
+/**
+ * The Keyv instance given to `CacheModule` as its only store. Keys are not prefixed by Keyv (the store lays
+ * them out, see `CacheKeys`); values go through the cache's serializer; a `set` without a TTL gets the TTL of
+ * the key's namespace or `CACHE_TTL_SECONDS` (a preSet hook, so that Keyv's `expires` agrees with Redis'). Bad
+ * input (unserializable, too large, key too long) rejects `set`; Redis trouble never does.
+ */
+export function createCacheKeyv(link: CacheStoreLink): Keyv {
+  const serializer = () => link.store?.serializer ?? UNLINKED_SERIALIZER;
+  const keyv = new Keyv({
+    store: new RedisHaKeyvStore(link),
+    namespace: undefined,
+    useKeyPrefix: false,
+    throwOnErrors: true,
+    serialize: (data: CacheEnvelope) => serializer().serialize(data),
+    deserialize: (text: string) => serializer().deserialize(text) as any,
+  } as ConstructorParameters<typeof Keyv>[0]);
+  keyv.hooks.addHandler(KeyvHooks.PRE_SET, (data: { key: string; ttl?: number }) => {
+    if (!(data.ttl !== undefined && data.ttl > 0)) data.ttl = link.store?.keys.ttlMs(data.key);
+  });
+  return keyv;
+}

@@ -1,0 +1,252 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { RedisOptions } from 'ioredis';
+import type { CacheConfig } from '../config/cache.config';
+import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
+import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { CACHE_LOGGER_CONTEXT, CACHE_STORE_LINK } from './cache.constants';
+import { CacheKeys } from './cache-keys';
+import { CacheMetrics } from './cache-metrics';
+import { CacheSerializer, SKIP_ENTRY } from './cache-serializer';
+import { CacheMode, CacheStatus } from './cache-status';
+import { CacheStoreLink } from './cache-store-link';
+import { DurableWriteResult, durableSet } from './durable-write';
+import { FallbackController } from './fallback-controller';
+import { RecentWrites } from './recent-writes';
+import { TrackedClient } from './tracked-client';
+
+/** Where a read was answered: Redis, the fallback (Redis unreachable), or nowhere (cache disabled). */
+export type CacheSource = 'redis' | 'fallback' | 'disabled';
+
+export interface CacheReadResult {
+  /** The stored (serialized) entry, or undefined on a miss. */
+  raw: string | undefined;
+  source: CacheSource;
+}
+
+export interface CacheWriteResult {
+  /** `redis`; `fallback` (memory) or `dropped` (`CACHE_FALLBACK=none`) while Redis is unreachable; `skipped` for `undefined` or a disabled cache. */
+  stored: 'redis' | 'fallback' | 'dropped' | 'skipped';
+  /** Set for durable writes that reached Redis. */
+  durable?: DurableWriteResult;
+}
+
+const MISS: Record<CacheSource, CacheReadResult> = {
+  redis: { raw: undefined, source: 'redis' },
+  fallback: { raw: undefined, source: 'fallback' },
+  disabled: { raw: undefined, source: 'disabled' },
+};
+const STORED: CacheWriteResult = { stored: 'redis' };
+const SKIPPED: CacheWriteResult = { stored: 'skipped' };
+
+/**
+ * The cache's storage over the library's HA connections, used by `CACHE_MANAGER` (through Keyv) and by
+ * `RedisHaCache`. It owns three ioredis clients made by `RedisHaConnectionFactory` (closed by it): `cache`
+ * (writer role, auto-pipelined, command timeout `CACHE_TIMEOUT_MS`), `cache-reader` (only when
+ * `CACHE_READ_FROM` is not `master`) and `cache-durable` (created on the first durable write, so that `WAIT`
+ * never stalls other commands). Reads and writes never throw because Redis is unreachable: they fall back.
+ */
+@Injectable()
+export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
+  readonly keys: CacheKeys;
+  readonly serializer: CacheSerializer;
+  private readonly config: CacheConfig;
+  private readonly logger = new Logger(CACHE_LOGGER_CONTEXT);
+  private readonly fallback: FallbackController;
+  private readonly recent: RecentWrites;
+  private readonly writer?: TrackedClient;
+  private readonly reader?: TrackedClient;
+  private durableClient?: TrackedClient;
+  private closing = false;
+
+  constructor(
+    @Inject(REDIS_HA_CONFIG) private readonly root: RedisHaConfig,
+    private readonly factory: RedisHaConnectionFactory,
+    private readonly status: CacheStatus,
+    private readonly metrics: CacheMetrics,
+    @Inject(CACHE_STORE_LINK) link: CacheStoreLink,
+  ) {
+    this.config = root.cache;
+    this.keys = new CacheKeys(this.config);
+    this.serializer = new CacheSerializer(this.config.maxValueBytes, () => this.metrics.rejectedWrites++);
+    this.recent = new RecentWrites(this.config.readYourWritesMs);
+    this.fallback = new FallbackController(this.config, status, metrics, this, this.logger);
+    if (this.config.enabled) {
+      this.writer = new TrackedClient(factory.create('writer', 'cache', this.overrides(this.config.timeoutMs, true)));
+      this.writer.listen('close', () => this.closing || this.fallback.trip('the connection to Redis closed'));
+      this.writer.listen('ready', () => this.fallback.probeSoon());
+      if (this.config.readFrom !== 'master' && root.connection.mode === 'sentinel') {
+        const options = { ...this.overrides(this.config.timeoutMs, true), role: 'slave' as const };
+        this.reader = new TrackedClient(factory.create('reader', 'cache-reader', options));
+      }
+    }
+    link.store = this;
+  }
+
+  /** `redis`, `fallback` or `disabled`, as in `CacheStatus`. */
+  get mode(): CacheMode {
+    return this.writer ? (this.fallback.active ? 'fallback' : 'redis') : 'disabled';
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.writer) return this.status.set('disabled');
+    this.status.set('redis');
+    this.reader?.client.connect().catch(() => undefined);
+    const connecting = this.writer.client.status === 'wait' ? this.writer.client.connect() : Promise.resolve();
+    if (this.root.connection.lazyConnect) return void connecting.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not ready within ${this.root.connection.connectTimeoutMs} ms`)), this.root.connection.connectTimeoutMs);
+    });
+    try {
+      await Promise.race([connecting, bound]);
+    } catch (err) {
+      this.fallback.trip(`Redis unreachable at startup (${(err as Error).message})`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.closing = true;
+    this.fallback.stop();
+    for (const conn of [this.writer, this.reader, this.durableClient]) conn?.dispose();
+  }
+
+  async get(key: string): Promise<CacheReadResult> {
+    if (!this.writer) return MISS.disabled;
+    const redisKey = this.keys.redisKey(key);
+    if (!this.fallback.active) {
+      try {
+        const raw = await this.readerFor(key).client.get(redisKey);
+        this.fallback.success();
+        if (raw === null) {
+          this.metrics.misses++;
+          return MISS.redis;
+        }
+        this.metrics.hits++;
+        return { raw, source: 'redis' };
+      } catch (err) {
+        this.fallback.failure(err);
+      }
+    }
+    const raw = this.fallback.get(key);
+    if (raw === undefined) {
+      this.metrics.misses++;
+      this.metrics.fallbackMisses++;
+      return MISS.fallback;
+    }
+    this.metrics.hits++;
+    this.metrics.fallbackHits++;
+    return { raw, source: 'fallback' };
+  }
+
+  /**
+   * Stores a serialized entry for `ttlMs` (when absent or <= 0: the namespace's TTL, else `CACHE_TTL_SECONDS`).
+   * `waitReplicas` (default: the namespace's or `CACHE_WAIT_REPLICAS`) > 0 makes the write durable.
+   */
+  async set(key: string, raw: string, ttlMs?: number, waitReplicas?: number): Promise<CacheWriteResult> {
+    if (!this.writer) return SKIPPED;
+    if (raw === SKIP_ENTRY) {
+      this.metrics.skippedWrites++;
+      return SKIPPED;
+    }
+    const redisKey = this.keys.redisKey(key);
+    const ttl = ttlMs !== undefined && ttlMs > 0 ? Math.ceil(ttlMs) : this.keys.ttlMs(key);
+    this.recent.note(key);
+    if (!this.fallback.active) {
+      try {
+        const wait = waitReplicas ?? this.keys.waitReplicas(key);
+        const durable = wait > 0 ? await this.setDurable(redisKey, raw, ttl, wait) : undefined;
+        if (!durable) await this.writer.client.set(redisKey, raw, 'PX', ttl);
+        this.fallback.success();
+        this.fallback.written(key);
+        this.metrics.sets++;
+        return durable ? { stored: 'redis', durable } : STORED;
+      } catch (err) {
+        this.fallback.failure(err);
+      }
+    }
+    this.fallback.set(key, raw, ttl);
+    this.metrics.fallbackSets++;
+    return { stored: this.fallback.memory ? 'fallback' : 'dropped' };
+  }
+
+  async delete(key: string): Promise<boolean> {
+    if (!this.writer) return false;
+    const redisKey = this.keys.redisKey(key);
+    this.recent.note(key);
+    this.fallback.delete(key);
+    this.metrics.deletes++;
+    if (!this.fallback.active) {
+      try {
+        const removed = await this.writer.client.del(redisKey);
+        this.fallback.success();
+        this.fallback.written(key);
+        return removed > 0;
+      } catch (err) {
+        this.fallback.failure(err);
+      }
+    }
+    this.fallback.mustInvalidate(key);
+    return true;
+  }
+
+  /** Deletes every key under `CACHE_KEY_PREFIX` (all versions) and empties the fallback. */
+  async clear(): Promise<void> {
+    this.fallback.memory?.clear();
+    if (!this.writer || this.fallback.active) {
+      if (this.writer) this.logger.warn('Cache clear() while Redis is unreachable: only the memory fallback was cleared');
+      return;
+    }
+    const stream = this.writer.client.scanStream({ match: `${this.config.keyPrefix}*`, count: 1000 });
+    for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await this.writer.client.unlink(...keys);
+  }
+
+  /**
+   * Takes the cross-process early-refresh lock of `key` for `ttlMs`: true when this process should refresh.
+   * Without Redis there is no one to coordinate with, so the answer is true.
+   */
+  async tryLock(key: string, ttlMs: number): Promise<boolean> {
+    if (!this.writer || this.fallback.active) return true;
+    try {
+      const reply = await this.writer.client.set(this.keys.lockKey(key), String(process.pid), 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+      this.fallback.success();
+      return reply === 'OK';
+    } catch (err) {
+      this.fallback.failure(err);
+      return true;
+    }
+  }
+
+  /** Part of `RedisRecovery`: a write, so that a replica or a master refusing writes does not count as back. */
+  async probe(): Promise<void> {
+    await this.writer?.client.set(this.keys.probeKey(), String(process.pid), 'PX', 10_000);
+  }
+
+  /** Part of `RedisRecovery`. */
+  async invalidate(keys: string[]): Promise<void> {
+    if (this.writer && keys.length > 0) await this.writer.client.del(...keys.map((k) => this.keys.redisKey(k)));
+  }
+
+  private readerFor(key: string): TrackedClient {
+    const writer = this.writer!;
+    if (!this.reader || this.recent.has(key)) return writer;
+    return this.config.readFrom === 'replica' || this.reader.ready ? this.reader : writer;
+  }
+
+  private async setDurable(redisKey: string, raw: string, ttl: number, wait: number): Promise<DurableWriteResult> {
+    const { timeoutMs, waitTimeoutMs } = this.config;
+    this.durableClient ??= new TrackedClient(this.factory.create('writer', 'cache-durable', this.overrides(timeoutMs + waitTimeoutMs, false)));
+    const result = await durableSet(this.durableClient, redisKey, raw, ttl, wait, waitTimeoutMs, Date.now() + timeoutMs + waitTimeoutMs);
+    this.metrics.durableRetries += result.attempts - 1;
+    if (result.confirmed) this.metrics.durableConfirmed++;
+    else this.metrics.durableUnconfirmed++;
+    return result;
+  }
+
+  /** The cache's keys carry their own prefix (`CACHE_KEY_PREFIX`), never the writer's `REDIS_KEY_PREFIX`. */
+  private overrides(commandTimeout: number, enableAutoPipelining: boolean): RedisOptions {
+    return { keyPrefix: '', commandTimeout, enableAutoPipelining };
+  }
+}
