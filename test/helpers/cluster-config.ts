@@ -65,6 +65,8 @@ export interface RedisNodeRender {
   /** Port of the master to replicate from, on 127.0.0.1; undefined for the initial master. */
   masterPort?: number;
   passwords: ClusterPasswords;
+  /** Start from the dump.rdb placed in `dir` (AOF off until enableAofAfterRestore()). */
+  restoring?: boolean;
 }
 
 /** `redis.conf` of one node; its `users.acl` is rendered by `renderUsersAcl()` into the same dir. */
@@ -80,6 +82,7 @@ export function renderRedisConf(node: RedisNodeRender): string {
   // Small enough that dozens of test clusters fit in memory; the committed value is for a real host.
   text = setDirective(text, 'repl-backlog-size', '4mb');
   if (node.masterPort !== undefined) text = setDirective(text, 'replicaof', `127.0.0.1 ${node.masterPort}`);
+  if (node.restoring) text = setDirective(text, 'appendonly', 'no');
   return `${text}\n# --- rendered secrets (never committed) ---\nmasterauth ${node.passwords.replicator}\n`;
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -26,6 +26,8 @@ export interface LocalClusterOptions {
   env?: NodeJS.ProcessEnv;
   /** @default 30000 */
   startTimeoutMs?: number;
+  /** An RDB file (e.g. from `cluster.backup()`) the initial master loads; the replicas sync from it. */
+  restoreFrom?: string;
 }
 
 /** What `cluster:up` saves so that later commands can `attach()` to the same processes. */
@@ -77,10 +79,14 @@ export function layoutCluster(options: LocalClusterOptions): {
   };
   for (const port of redisPorts) {
     const masterPort = port === basePort ? undefined : basePort;
-    add('redis', port, (nodeDir) => ({
-      'users.acl': renderUsersAcl(passwords),
-      'redis.conf': renderRedisConf({ port, dir: nodeDir, masterPort, passwords }),
-    }));
+    const restoring = masterPort === undefined && options.restoreFrom !== undefined;
+    add('redis', port, (nodeDir) => {
+      if (restoring) copyFileSync(options.restoreFrom!, join(nodeDir, 'dump.rdb'));
+      return {
+        'users.acl': renderUsersAcl(passwords),
+        'redis.conf': renderRedisConf({ port, dir: nodeDir, masterPort, passwords, restoring }),
+      };
+    });
   }
   for (const { port, myid } of sentinels) {
     const peers = sentinels.filter((peer) => peer.port !== port);

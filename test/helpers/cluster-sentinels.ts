@@ -37,12 +37,31 @@ export class SentinelView {
     return replies.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
-  /** The master named by the sentinel with the highest config epoch (the current truth when they disagree). */
+  /**
+   * The master named by the sentinels with the highest config epoch (the current truth when they disagree);
+   * among those, the address most of them name. GET-MASTER-ADDR-BY-NAME rather than SENTINEL MASTER's
+   * address: a failover leader bumps its epoch at the promotion but keeps the old address in SENTINEL MASTER
+   * until the failover ends (~1 s later), while GET-MASTER-ADDR-BY-NAME already names the promoted replica.
+   */
   async master(): Promise<number> {
     const views = await this.views();
-    if (views.length === 0) throw new Error('no sentinel answered SENTINEL MASTER');
-    views.sort((a, b) => Number(b.master['config-epoch']) - Number(a.master['config-epoch']));
-    return Number(views[0].master.port);
+    const named = await Promise.allSettled(
+      views.map((v) =>
+        query<string[] | null>(v.sentinel, this.creds, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME),
+      ),
+    );
+    const answers = views.flatMap((v, i) => {
+      const r = named[i];
+      return r.status === 'fulfilled' && r.value
+        ? [{ epoch: Number(v.master['config-epoch']), port: Number(r.value[1]) }]
+        : [];
+    });
+    if (answers.length === 0)
+      throw new Error('no sentinel answered SENTINEL MASTER / GET-MASTER-ADDR-BY-NAME');
+    const top = Math.max(...answers.map((a) => a.epoch));
+    const votes = new Map<number, number>();
+    for (const a of answers.filter((x) => x.epoch === top)) votes.set(a.port, (votes.get(a.port) ?? 0) + 1);
+    return [...votes.entries()].sort((x, y) => y[1] - x[1])[0][0];
   }
 
   async failover(): Promise<{ at: number }> {

@@ -39,12 +39,20 @@ async function redisStatus(proc: ManagedProcess, creds: Credentials): Promise<Pa
 
 async function sentinelStatus(proc: ManagedProcess, creds: Credentials): Promise<Partial<NodeStatus>> {
   const master = toRecord(await query(proc.port, creds, 'SENTINEL', 'MASTER', MASTER_NAME));
+  // The address clients are given (during a failover it can differ from SENTINEL MASTER's, see master()).
+  const addr = await query<string[] | null>(
+    proc.port,
+    creds,
+    'SENTINEL',
+    'GET-MASTER-ADDR-BY-NAME',
+    MASTER_NAME,
+  );
   const quorum = await query<string>(proc.port, creds, 'SENTINEL', 'CKQUORUM', MASTER_NAME).catch(
     (err: Error) => err.message,
   );
   return {
     role: 'sentinel',
-    masterPort: Number(master.port),
+    masterPort: Number(addr?.[1] ?? master.port),
     configEpoch: Number(master['config-epoch']),
     replicas: Number(master['num-slaves']),
     otherSentinels: Number(master['num-other-sentinels']),

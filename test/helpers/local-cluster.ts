@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import Redis from 'ioredis';
+import { backupNode, enableAofAfterRestore, type BackupResult } from './cluster-backup';
 import { clientOptions, poll, portOpen, query, type Credentials } from './cluster-client';
 import { MASTER_NAME } from './cluster-config';
 import { layoutCluster, processesOf, type ClusterState, type LocalClusterOptions } from './cluster-layout';
@@ -15,6 +16,7 @@ import {
 import { SentinelView, type Switch } from './cluster-sentinels';
 import { clusterStatus, type ClusterStatus } from './cluster-status';
 
+export type { BackupResult } from './cluster-backup';
 export type { ClusterState, LocalClusterOptions } from './cluster-layout';
 export type { Switch } from './cluster-sentinels';
 export type { ClusterStatus, NodeStatus } from './cluster-status';
@@ -52,6 +54,7 @@ export class LocalCluster {
         p.exited!.then(() => Promise.reject(new Error(`${p.kind} ${p.port} exited`))),
       );
       await Promise.race([cluster.waitUntilHealthy(options.startTimeoutMs ?? 30_000), ...exited]);
+      if (options.restoreFrom) await enableAofAfterRestore(basePort, cluster.adminCredentials());
     } catch (err) {
       const logs = procs.map((p) => `--- ${p.kind} ${p.port} (${p.logPath})\n${logTail(p, 8)}`).join('\n');
       await cluster.stop();
@@ -181,6 +184,12 @@ export class LocalCluster {
     const replicas = this.redisPorts.filter((port) => port !== master);
     await Promise.all(replicas.map((port) => this.waitForRole(port, 'slave', timeoutMs)));
     return master;
+  }
+
+  /** BGSAVE on the current master and a copy of its RDB to `file` (restore with `start({ restoreFrom })`). */
+  async backup(file: string): Promise<BackupResult> {
+    const port = await this.master();
+    return backupNode(port, this.proc(port).dir, this.adminCredentials(), file);
   }
 
   status(): Promise<ClusterStatus> {
