@@ -76,7 +76,9 @@ export class HaConnector extends AbstractConnector implements GatedConnector {
   override disconnect(): void {
     this.closed = true;
     this.deps.gate.unregister(this);
-    super.disconnect();
+    // ioredis may call this once per failed command of a batch: end the socket once.
+    if (this.stream && (this.stream.destroyed || this.stream.writableEnded)) this.connecting = false;
+    else super.disconnect();
   }
 
   address(): HostPort | undefined {
