@@ -33,10 +33,12 @@ import { printHealth, printSentinelStatus, printStatus } from '../test/helpers/c
 
 const [command = 'status', ...rest] = process.argv.slice(2);
 const flags = new Map<string, string | undefined>(
-  rest.filter((a) => a.startsWith('--')).map((a) => {
-    const [key, value] = a.slice(2).split('=');
-    return [key, value];
-  }),
+  rest
+    .filter((a) => a.startsWith('--'))
+    .map((a) => {
+      const [key, value] = a.slice(2).split('=');
+      return [key, value];
+    }),
 );
 const args = rest.filter((a) => !a.startsWith('--'));
 
