@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { CacheStatus } from '../cache/cache-status';
+import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+
+/**
+ * Where the cache serves from: `redis`, `fallback` (Redis unreachable, the in-memory fallback answers) or
+ * `disabled`. The fallback is `up` with `degraded: true` while `HEALTH_READY_ALLOW_CACHE_FALLBACK` allows it
+ * (the default: a pod that still answers from memory should stay in the load balancer), `down` otherwise.
+ */
+@Injectable()
+export class CacheHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly status: CacheStatus,
+    @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+  ) {}
+
+  isHealthy<const Key extends string = 'cache'>(key: Key = 'cache' as Key): HealthIndicatorResult<Key> {
+    const indicator = this.health.check(key);
+    const { mode, since, transitions } = this.status;
+    const data = { mode, since: since.toISOString(), transitions };
+    if (mode !== 'fallback') return indicator.up(data);
+    const allowed = this.config.health.readyAllowsCacheFallback;
+    const message = 'Redis unreachable: the cache serves from its in-memory fallback';
+    return allowed
+      ? indicator.up({ ...data, degraded: true, message })
+      : indicator.down({ ...data, message: `${message} (HEALTH_READY_ALLOW_CACHE_FALLBACK=false)` });
+  }
+}

@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import type Redis from 'ioredis';
+import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { REDIS_HA_CONFIG, getRedisToken } from '../redis-ha.constants';
+import { boundedProbe, elapsedMs, reason } from './bounded-probe';
+import { probeBudget } from './probe-budget';
+
+/**
+ * PING and its round trip on the writer connection the app uses (`@InjectRedis()`), and `ROLE` on the same
+ * connection: a client stuck on a demoted node (or on a replica) shows as `down`, not only a dead one.
+ * Answers within `HEALTH_TIMEOUT_MS`: nothing is sent while the writer reconnects (a failover in progress), and
+ * nothing is queued behind an earlier probe a hung master has not answered.
+ */
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    @Inject(getRedisToken()) private readonly writer: Redis,
+    @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+  ) {}
+
+  async isHealthy<const Key extends string = 'redis'>(
+    key: Key = 'redis' as Key,
+  ): Promise<HealthIndicatorResult<Key>> {
+    const indicator = this.health.check(key);
+    const writer = this.writer;
+    const address = remoteAddress(writer);
+    try {
+      const { pingMs, role } = await boundedProbe(
+        writer,
+        'the writer (master)',
+        probeBudget(this.config.health.timeoutMs),
+        async () => {
+          const start = performance.now();
+          const [pingMs, role] = await Promise.all([
+            writer.ping().then(() => elapsedMs(start)),
+            writer.role(),
+          ]);
+          return { pingMs, role: role as unknown[] };
+        },
+      );
+      const kind = String(role[0]);
+      if (kind !== 'master') {
+        return indicator.down({
+          address,
+          role: kind,
+          pingMs,
+          message: `the writer is connected to a ${kind}, not the master (demoted master?)`,
+        });
+      }
+      const replicas = Array.isArray(role[2]) ? role[2].length : undefined;
+      return indicator.up({ address, role: kind, pingMs, replicas });
+    } catch (err) {
+      return indicator.down({ address, message: reason(err) });
+    }
+  }
+}
+
+/** `host:port` of the node the client's socket is connected to, or null. */
+export function remoteAddress(client: Redis): string | null {
+  const stream = client.stream as { remoteAddress?: string; remotePort?: number } | undefined;
+  if (!stream?.remoteAddress) return null;
+  const host = stream.remoteAddress.includes(':') ? `[${stream.remoteAddress}]` : stream.remoteAddress;
+  return `${host}:${stream.remotePort}`;
+}

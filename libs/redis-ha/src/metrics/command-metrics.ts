@@ -1,0 +1,131 @@
+import type { Command } from 'ioredis';
+import type Redis from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { ConnectionRole } from '../connection/connection-role';
+import { CallbackMetric, HistogramSeries, register, type Sample } from './callback-metric';
+
+/** Roles whose command time is mostly waiting by design (BRPOP, SUBSCRIBE): no latency histogram for them. */
+const WAITING_ROLES: ReadonlySet<ConnectionRole> = new Set(['blocking', 'subscriber']);
+
+interface ClientStats {
+  labels: { connection: string; role: ConnectionRole };
+  clients: Redis[];
+  latency: HistogramSeries;
+  errors: number;
+  losses: number;
+}
+
+/**
+ * Command latency, errors and connection state of every client the connection factory creates
+ * (`addClientHook`). The hot path is one closure per command and a bucket scan when it settles: no label
+ * lookup, no prom-client call, so instrumented clients keep >= 0.95 of raw ioredis throughput.
+ */
+export class CommandMetrics {
+  private readonly stats = new Map<string, ClientStats>();
+
+  constructor(private readonly bounds: readonly number[]) {}
+
+  /** For `RedisHaConnectionFactory.addClientHook`. */
+  readonly hook = (client: Redis, role: ConnectionRole, name: string): void => {
+    const key = `${name}\u0000${role}`;
+    let stats = this.stats.get(key);
+    if (!stats) {
+      stats = {
+        labels: { connection: name, role },
+        clients: [],
+        latency: new HistogramSeries(this.bounds),
+        errors: 0,
+        losses: 0,
+      };
+      this.stats.set(key, stats);
+    }
+    if (stats.clients.includes(client)) return;
+    stats.clients.push(client);
+    watchLosses(client, stats);
+    if (!WAITING_ROLES.has(role)) timeCommands(client, stats);
+  };
+
+  registerOn(registry: Registry, prefix: string): void {
+    const all = () => [...this.stats.values()];
+    const duration = `${prefix}command_duration_seconds`;
+    register(
+      registry,
+      new CallbackMetric(
+        duration,
+        'Time from sending a Redis command to its reply (or error), by connection and role; includes time queued during a failover',
+        'histogram',
+        () => all().flatMap((s) => s.latency.samples(duration, s.labels)),
+      ),
+    );
+    register(
+      registry,
+      new CallbackMetric(
+        `${prefix}command_errors_total`,
+        'Redis commands that failed (error reply, timeout, connection closed), by connection and role',
+        'counter',
+        () => all().map((s): Sample => ({ labels: s.labels, value: s.errors })),
+      ),
+    );
+    register(
+      registry,
+      new CallbackMetric(
+        `${prefix}connection_up`,
+        '1 when every client of this connection is ready (connected and authenticated), else 0',
+        'gauge',
+        () =>
+          all().map((s): Sample => ({
+            labels: s.labels,
+            value: s.clients.every((c) => c.status === 'ready') ? 1 : 0,
+          })),
+      ),
+    );
+    register(
+      registry,
+      new CallbackMetric(
+        `${prefix}connection_losses_total`,
+        'Times a ready connection was lost (failover, node down, network), by connection and role',
+        'counter',
+        () => all().map((s): Sample => ({ labels: s.labels, value: s.losses })),
+      ),
+    );
+  }
+}
+
+function watchLosses(client: Redis, stats: ClientStats): void {
+  let ready = client.status === 'ready';
+  client.on('ready', () => (ready = true));
+  client.on('close', () => {
+    if (ready) stats.losses++;
+    ready = false;
+  });
+}
+
+/** Name of the resolve wrapper: how a command already timed is recognised when ioredis sends it again. */
+const TIMED = 'redisHaTimedResolve';
+
+/**
+ * Wraps `sendCommand` of this one client so each command's resolve/reject records its latency. ioredis sends
+ * a command again through `sendCommand` when it flushes its offline queue or resends unanswered commands after
+ * a reconnect (a failover): such a command is recognised by its wrapped resolve (a function name, cheaper than
+ * a WeakSet or a property added to every Command) and timed once, from when the caller issued it.
+ */
+function timeCommands(client: Redis, stats: ClientStats): void {
+  const send = client.sendCommand;
+  const latency = stats.latency;
+  client.sendCommand = function timedSendCommand(this: Redis, command: Command, stream?: unknown) {
+    const resolve = command.resolve;
+    if (resolve.name === TIMED) return send.call(this, command, stream as never);
+    const reject = command.reject;
+    const start = performance.now();
+    command.resolve = function redisHaTimedResolve(value: unknown) {
+      latency.observe((performance.now() - start) / 1000);
+      resolve(value);
+    };
+    command.reject = (err: Error) => {
+      latency.observe((performance.now() - start) / 1000);
+      stats.errors++;
+      reject(err);
+    };
+    return send.call(this, command, stream as never);
+  };
+}

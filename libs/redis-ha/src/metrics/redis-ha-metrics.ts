@@ -1,0 +1,72 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { Registry, collectDefaultMetrics, register as globalRegistry } from 'prom-client';
+import { CacheMetrics } from '../cache/cache-metrics';
+import { CacheStatus } from '../cache/cache-status';
+import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
+import { RedisHaEvents } from '../connection/redis-ha-events';
+import { QueueActivity } from '../health/queue-activity';
+import { SentinelProbe } from '../health/sentinel-probe';
+import { QueueRegistry } from '../queue/queue-registry';
+import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { registerCacheMetrics } from './cache-metrics.collector';
+import { CommandMetrics } from './command-metrics';
+import { FailoverMetrics } from './failover-metrics';
+import { QueueMetrics } from './queue-metrics';
+
+/**
+ * The library's Prometheus metrics (prefix `METRICS_PREFIX`, default `redis_ha_`) in a registry of its own,
+ * served by `GET /metrics` of `RedisHaHealthModule`. Metrics registered by the app on prom-client's default
+ * registry are appended to the same scrape. `METRICS_ENABLED=false` registers nothing and instruments nothing.
+ */
+@Injectable()
+export class RedisHaMetrics implements OnModuleInit, OnApplicationShutdown {
+  /** The library's registry, for apps that serve metrics themselves (`await registry.metrics()`). */
+  readonly registry = new Registry();
+  private failovers: FailoverMetrics | undefined;
+
+  constructor(
+    @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    private readonly factory: RedisHaConnectionFactory,
+    private readonly events: RedisHaEvents,
+    private readonly cacheStatus: CacheStatus,
+    private readonly queues: QueueRegistry,
+    private readonly activity: QueueActivity,
+    private readonly sentinels: SentinelProbe,
+    @Optional() private readonly cacheCounters?: CacheMetrics,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.health.metricsEnabled;
+  }
+
+  /** Content type of `metrics()`: Prometheus text format 0.0.4. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  onModuleInit(): void {
+    if (!this.enabled) return;
+    const { metricsPrefix: prefix, metricsLatencyBuckets, timeoutMs, metricsDefault } = this.config.health;
+    const commands = new CommandMetrics(metricsLatencyBuckets);
+    commands.registerOn(this.registry, prefix);
+    this.factory.addClientHook(commands.hook);
+    this.failovers = new FailoverMetrics(this.config, this.events, this.sentinels);
+    this.failovers.registerOn(this.registry, prefix);
+    this.failovers.start();
+    registerCacheMetrics(this.registry, prefix, this.cacheStatus, this.cacheCounters);
+    new QueueMetrics(this.queues, this.activity, timeoutMs).registerOn(this.registry, prefix);
+    if (metricsDefault) collectDefaultMetrics({ register: this.registry });
+  }
+
+  onApplicationShutdown(): void {
+    this.failovers?.stop();
+  }
+
+  /** The scrape: the library's metrics, then the app's from prom-client's default registry. */
+  async metrics(): Promise<string> {
+    const own = await this.registry.metrics();
+    if (globalRegistry.getMetricsAsArray().length === 0) return own;
+    return `${own}\n${await globalRegistry.metrics()}`;
+  }
+}
