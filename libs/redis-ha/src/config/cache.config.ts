@@ -59,6 +59,7 @@ const READ_FROM: readonly CacheReadFrom[] = ['master', 'replica', 'replica-prefe
 const FALLBACKS: readonly CacheFallback[] = ['memory', 'none'];
 const VERSION = /^[A-Za-z0-9._-]{1,64}$/;
 const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
+const ENV_NAMESPACE = /^[A-Za-z0-9_]{1,64}$/;
 
 /** The config key of a namespace name: `Holidays`, `holidays` and `HOLIDAYS` are one namespace; `-` equals `_`. */
 export function namespaceId(name: string): string {
@@ -96,7 +97,7 @@ function parseNamespaces(reader: EnvReader): Record<string, CacheNamespaceConfig
   const scan = (prefix: string, read: (name: string, suffix: string) => void) => {
     for (const [suffix] of reader.withPrefix(prefix)) {
       if (prefix === 'CACHE_TTL_' && suffix === 'SECONDS') continue;
-      if (!NAMESPACE.test(suffix)) reader.fail(`${prefix}${suffix}`, 'namespace must be 1-64 of A-Z 0-9 _');
+      if (!ENV_NAMESPACE.test(suffix)) reader.fail(`${prefix}${suffix}`, 'namespace must be 1-64 of A-Z 0-9 _');
       else read(`${prefix}${suffix}`, suffix);
     }
   };
