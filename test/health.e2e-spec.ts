@@ -1,6 +1,9 @@
 import { LocalCluster } from './helpers/local-cluster';
 import { addQueue, get, startHealthApp, waitUntil, type HealthApp } from './health-e2e.helpers';
 
+// testTimeout in jest.config.js sits in a project, where Jest ignores it: failovers take longer than 5 s.
+jest.setTimeout(180_000);
+
 /**
  * The indicators on a real cluster: healthy, one replica down, two of three sentinels down, and the drain on
  * shutdown. Failover and hang scenarios are in health-failover / health-hung.
