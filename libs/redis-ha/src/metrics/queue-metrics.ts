@@ -5,15 +5,12 @@ import { sampleQueues, type QueueSample } from '../health/queue-probe';
 import type { QueueRegistry } from '../queue/queue-registry';
 import { CallbackMetric, register, type Sample } from './callback-metric';
 
-/** Job counts are read at most this often, however many series of the scrape ask for them. */
-const SAMPLE_MAX_AGE_MS = 500;
-
 /**
  * BullMQ queues of the `QueueRegistry`: depth per state and workers (read at scrape time, each queue within
  * `HEALTH_TIMEOUT_MS`), and job durations, failures and stalls counted from the workers' events.
  */
 export class QueueMetrics {
-  private sampled: { at: number; samples: Promise<QueueSample[]> } | undefined;
+  private inFlight: Promise<QueueSample[]> | undefined;
 
   constructor(
     private readonly registry: QueueRegistry,
@@ -89,11 +86,11 @@ export class QueueMetrics {
     );
   }
 
-  /** One sample per scrape: several series read it. */
+  /** One sample per scrape: the series of one scrape are read together and share it. */
   private samples(): Promise<QueueSample[]> {
-    if (!this.sampled || Date.now() - this.sampled.at > SAMPLE_MAX_AGE_MS) {
-      this.sampled = { at: Date.now(), samples: sampleQueues(this.registry, probeBudget(this.timeoutMs)) };
-    }
-    return this.sampled.samples;
+    this.inFlight ??= sampleQueues(this.registry, probeBudget(this.timeoutMs)).finally(
+      () => (this.inFlight = undefined),
+    );
+    return this.inFlight;
   }
 }
