@@ -24,6 +24,7 @@ export async function query<T = unknown>(
     enableOfflineQueue: false,
     connectTimeout: 1_000,
     commandTimeout: 1_000,
+    enableReadyCheck: false, // users without INFO (replicator) must get their command's own answer
   });
   client.on('error', () => undefined); // the rejection below carries it
   try {

@@ -1,13 +1,14 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LocalCluster, type ClusterState, type LocalClusterOptions } from './local-cluster';
 
 /**
  * The background cluster of `npm run cluster:up`: its processes outlive the command, so what later
  * commands (`cluster:down`, `status`, `failover`, `npm run demo`...) need is saved in `.cluster/`
  * (git-ignored): state.json (pids, dirs, ports, passwords: mode 600) and env (the library's variables).
+ * CLUSTER_HOME moves that directory (tests use a temp one so they never touch a developer's cluster).
  */
-export const CLUSTER_HOME = join(__dirname, '..', '..', '.cluster');
+export const CLUSTER_HOME = resolve(process.env.CLUSTER_HOME || join(__dirname, '..', '..', '.cluster'));
 export const STATE_PATH = join(CLUSTER_HOME, 'state.json');
 export const ENV_PATH = join(CLUSTER_HOME, 'env');
 export const DATA_DIR = join(CLUSTER_HOME, 'data');
