@@ -10,7 +10,6 @@ import { parsePrometheusText, sampleNames } from './metrics-text.helpers';
 jest.setTimeout(180_000);
 
 const ROOT = join(__dirname, '..');
-const MONITORING = join(ROOT, 'redis/monitoring');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 const KEYWORDS = new Set([
@@ -32,7 +31,7 @@ const KEYWORDS = new Set([
  * range/subquery brackets, grouping clauses and numbers are removed; what remains and is not followed by `(`
  * (a function or aggregation) nor a keyword is a metric name.
  */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
   const stripped = expr
     .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, ' ')
     .replace(/\{[^}]*\}/g, ' ')
