@@ -46,11 +46,15 @@ render_users() {
 # Drops the lines starting with $2 from file $1 (they are appended again with current values).
 drop() { sed -i "/^$2/d" "$1"; }
 
+# `dir` must be right where it stands: Redis changes to it while still reading the file.
+set_dir() { sed -i "s#^dir .*#dir $data#" "$1"; }
+
 mkdir -p "$data"
 case "$role" in
   master | replica)
     conf="$data/redis.conf"
     [ -f "$conf" ] || cp "$src/redis-$role.conf" "$conf"
+    set_dir "$conf"
     mkdir -p "$acl_dir"
     render_users "$src/users.acl" > "$acl_dir/users.acl"
     chmod 644 "$acl_dir/users.acl" # hashes only; read by the unprivileged redis user
@@ -72,6 +76,7 @@ case "$role" in
     else
       render_users "$src/sentinel.conf" > "$conf"
     fi
+    set_dir "$conf"
     drop "$conf" 'sentinel auth-pass '
     drop "$conf" 'sentinel sentinel-pass '
     drop "$conf" 'sentinel announce-ip '
