@@ -29,7 +29,14 @@ function clientProvider(name: string, role: (config: RedisHaConfig) => Connectio
       monitor: SentinelMonitor,
     ): Promise<Redis> => {
       const client = factory.create(role(config), name);
-      await connectOrExplain(client, config.connection, name, monitor.resolver);
+      try {
+        await connectOrExplain(client, config.connection, name, monitor.resolver);
+      } catch (err) {
+        // Nest runs no shutdown hook when startup fails: close what was opened so nothing keeps the process up.
+        await factory.onApplicationShutdown();
+        await monitor.onApplicationShutdown();
+        throw err;
+      }
       return client;
     },
     inject: [REDIS_HA_CONFIG, RedisHaConnectionFactory, SentinelMonitor],
