@@ -22,11 +22,18 @@ describe('cluster CLI (scripts/cluster.ts)', () => {
   const env = { ...process.env, CLUSTER_HOME: home, CLUSTER_BASE_PORT: String(CLI_PORT) };
   const ports = [0, 1, 2, 3, 4, 5].map((i) => CLI_PORT + i);
 
-  async function cli(...args: string[]): Promise<{ code: number; out: string }> {
+  /** Runs the command package.json declares for `npm run cluster:<command>` (start-node has no script). */
+  const scripts = (
+    JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  async function cli(command: string, ...args: string[]): Promise<{ code: number; out: string }> {
+    const line =
+      scripts[`cluster:${command}`] ?? scripts['cluster:status'].replace(/ status$/, ` ${command}`);
+    const pathEnv = `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`;
     try {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/cluster.ts', ...args], {
+      const { stdout } = await run('sh', ['-c', `${line} "$@"`, 'cli', ...args], {
         cwd: ROOT,
-        env,
+        env: { ...env, PATH: pathEnv },
       });
       return { code: 0, out: stdout };
     } catch (err) {
