@@ -74,10 +74,11 @@ export class SentinelProbe implements OnApplicationShutdown {
     const start = performance.now();
     const probe = this.client(address, key);
     try {
-      await whenReady(probe, `sentinel ${key}`, budgetMs);
+      // Messages name no address: the view carries it (`127.0.0.1:26379: sentinel unreachable: ...`).
+      await whenReady(probe, 'sentinel', budgetMs);
       const { client } = probe;
       const left = Math.max(1, budgetMs - (performance.now() - start));
-      const view = await boundedProbe(client, `sentinel ${key}`, left, async () => {
+      const view = await boundedProbe(client, 'sentinel', left, async () => {
         const [master, ckquorum, replicas] = await Promise.all([
           client.call('SENTINEL', 'MASTER', name),
           client.call('SENTINEL', 'CKQUORUM', name).then(
