@@ -6,7 +6,11 @@
 #   render-config.sh master   <announce-host>   node that starts as the master (redis-master.conf)
 #   render-config.sh replica  <announce-host>   node that starts as a replica (redis-replica.conf)
 #   render-config.sh sentinel <announce-host>   sentinel (sentinel.conf)
+#   render-config.sh auto     <announce-host>   master if <announce-host> is REDIS_MASTER_HOST, else replica
+#                                               (one command for every pod of a StatefulSet)
 #
+# REDIS_MASTER_HOST (default redis-1, the committed files' name) is the initial master's host name; the
+# first render writes it into `replicaof` and `sentinel monitor` (k8s: redis-0.redis.<namespace>.svc...).
 # Passwords: REDIS_ACL_{APP,ADMIN,REPLICATOR,SENTINEL,EXPORTER}_PASSWORD; each defaults to the DEV-ONLY
 # `<user>-dev-password` whose sha256 is what the committed files hold. Set them all outside development.
 #
@@ -20,8 +24,13 @@
 # REDIS_RENDER_ONLY=1 renders and prints the command instead of running it (debugging, tests).
 set -eu
 
-role=${1:?usage: render-config.sh master|replica|sentinel <announce-host>}
-host=${2:?usage: render-config.sh master|replica|sentinel <announce-host>}
+usage='usage: render-config.sh master|replica|sentinel|auto <announce-host>'
+role=${1:?$usage}
+host=${2:?$usage}
+master_host=${REDIS_MASTER_HOST:-redis-1}
+if [ "$role" = auto ]; then
+  if [ "$host" = "$master_host" ]; then role=master; else role=replica; fi
+fi
 src=$(cd "$(dirname "$0")" && pwd)
 data=${REDIS_DATA_DIR:-/data}
 acl_dir=${REDIS_ACL_DIR:-/etc/redis}
@@ -53,7 +62,7 @@ mkdir -p "$data"
 case "$role" in
   master | replica)
     conf="$data/redis.conf"
-    [ -f "$conf" ] || cp "$src/redis-$role.conf" "$conf"
+    [ -f "$conf" ] || sed "s/^replicaof [^ ]* /replicaof $master_host /" "$src/redis-$role.conf" > "$conf"
     set_dir "$conf"
     mkdir -p "$acl_dir"
     render_users "$src/users.acl" > "$acl_dir/users.acl"
@@ -74,7 +83,7 @@ case "$role" in
     if [ -f "$conf" ]; then
       render_users "$conf" > "$conf.new" && cat "$conf.new" > "$conf" && rm -f "$conf.new"
     else
-      render_users "$src/sentinel.conf" > "$conf"
+      render_users "$src/sentinel.conf" | sed "s/^sentinel monitor mymaster [^ ]* /sentinel monitor mymaster $master_host /" > "$conf"
     fi
     set_dir "$conf"
     drop "$conf" 'sentinel auth-pass '

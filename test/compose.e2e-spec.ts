@@ -311,4 +311,20 @@ describe('redis/render-config.sh (the containers entrypoint) on real processes',
     expect(twice.match(/^sentinel announce-ip /gm)).toHaveLength(1);
     expect(twice).toContain(`user sentinel on #${sha256('rotated-again')}`);
   });
+
+  it('picks the role of a StatefulSet pod (auto) and writes REDIS_MASTER_HOST into replicaof and sentinel monitor', async () => {
+    const masterHost = 'redis-0.redis.ns.svc.cluster.local';
+    const extra = { REDIS_MASTER_HOST: masterHost };
+    await render('auto', masterHost, extra);
+    await render('auto', 'redis-1.redis.ns.svc.cluster.local', extra);
+    await render('sentinel', 'sentinel-0.sentinel.ns.svc.cluster.local', extra);
+    const conf = (host: string, file: string) => readFileSync(join(dir, host, file), 'utf8');
+    expect(conf(masterHost, 'redis.conf')).not.toMatch(/^replicaof /m);
+    expect(conf('redis-1.redis.ns.svc.cluster.local', 'redis.conf')).toMatch(
+      new RegExp(`^replicaof ${masterHost} 6379$`, 'm'),
+    );
+    expect(conf('sentinel-0.sentinel.ns.svc.cluster.local', 'sentinel.conf')).toMatch(
+      new RegExp(`^sentinel monitor mymaster ${masterHost} 6379 2$`, 'm'),
+    );
+  });
 });
