@@ -45,10 +45,18 @@ export class QueueActivity implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
-  /** Starts listening to workers added to the registry since the last call. */
+  /**
+   * Starts listening to workers added to the registry since the last call. A worker that replaced a stuck one
+   * (the queue feature's worker guard) inherited that one's listeners, ours included: it is not watched twice.
+   */
   watchNewWorkers(): void {
+    const replacements = (this.registry as { replacements?: WeakSet<Worker> }).replacements;
     for (const [queue, workers] of this.registry.workers) {
-      for (const worker of workers) if (!this.watched.has(worker)) this.watch(queue, worker);
+      for (const worker of workers) {
+        if (this.watched.has(worker)) continue;
+        if (replacements?.has(worker)) this.watched.add(worker);
+        else this.watch(queue, worker);
+      }
     }
   }
 
