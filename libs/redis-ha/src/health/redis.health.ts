@@ -1,24 +1,43 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type Redis from 'ioredis';
+import { isIP } from 'node:net';
+import type { Subscription } from 'rxjs';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { RedisHaEvents } from '../connection/redis-ha-events';
 import { REDIS_HA_CONFIG, getRedisToken } from '../redis-ha.constants';
 import { boundedProbe, elapsedMs, reason } from './bounded-probe';
 import { probeBudget } from './probe-budget';
+import { hostPort } from './sentinel-view';
 
 /**
  * PING and its round trip on the writer connection the app uses (`@InjectRedis()`), and `ROLE` on the same
- * connection: a client stuck on a demoted node (or on a replica) shows as `down`, not only a dead one.
+ * connection: a client stuck on a demoted node (or on a replica) shows as `down`, not only a dead one. After a
+ * switchover the old master still answers `master` for ~10 s (until Sentinel converts it), so the writer's
+ * address is also compared with the master of the last `+switch-master`.
  * Answers within `HEALTH_TIMEOUT_MS`: nothing is sent while the writer reconnects (a failover in progress), and
  * nothing is queued behind an earlier probe a hung master has not answered.
  */
 @Injectable()
-export class RedisHealthIndicator {
+export class RedisHealthIndicator implements OnModuleDestroy {
+  /** The master named by the last switch, when it is an IP (a socket's remote address can only equal that). */
+  private switchedTo: string | undefined;
+  private readonly subscription: Subscription;
+
   constructor(
     private readonly health: HealthIndicatorService,
     @Inject(getRedisToken()) private readonly writer: Redis,
     @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
-  ) {}
+    events: RedisHaEvents,
+  ) {
+    this.subscription = events.on('master-changed').subscribe((e) => {
+      this.switchedTo = isIP(e.to.host) ? hostPort(e.to) : undefined;
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription.unsubscribe();
+  }
 
   async isHealthy<const Key extends string = 'redis'>(
     key: Key = 'redis' as Key,
@@ -47,6 +66,14 @@ export class RedisHealthIndicator {
           role: kind,
           pingMs,
           message: `the writer is connected to a ${kind}, not the master (demoted master?)`,
+        });
+      }
+      if (this.switchedTo && address && address !== this.switchedTo) {
+        return indicator.down({
+          address,
+          role: kind,
+          pingMs,
+          message: `the writer is on ${address} but the sentinels switched the master to ${this.switchedTo}`,
         });
       }
       const replicas = Array.isArray(role[2]) ? role[2].length : undefined;
