@@ -109,6 +109,8 @@ export async function waitForExit(proc: ManagedProcess, timeoutMs = 10_000): Pro
 export async function stopProcess(proc: ManagedProcess, sig: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   if (!signal(proc, sig)) return;
   if (sig === 'SIGSTOP') return;
+  // A paused (SIGSTOP) process only acts on SIGTERM once continued.
+  if (sig !== 'SIGKILL') signal(proc, 'SIGCONT');
   try {
     await waitForExit(proc, sig === 'SIGKILL' ? 5_000 : 15_000);
   } catch {
