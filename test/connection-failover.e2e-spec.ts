@@ -99,7 +99,7 @@ describe('HA connections through real failovers', () => {
     const after = new WriteLoad(writer, 'after-rejoin:').start();
     await sleep(1000);
     expect((await after.stop()).failed).toBe(0);
-    admin.disconnect();
+    admin?.disconnect();
     admin = cluster.admin(oldPort);
     expect(String(await admin.client('LIST'))).not.toContain('name=nestjs-redis-ha:default');
     expect(String(await admin.info('errorstats'))).not.toContain('errorstat_READONLY');

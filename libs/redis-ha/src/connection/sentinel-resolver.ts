@@ -72,6 +72,10 @@ export class SentinelResolver {
 
   /** A healthy replica (link up, not down), chosen at random to spread readers; undefined when there is none. */
   async replica(): Promise<HostPort | undefined> {
+    if (!this.clients.some(({ client }) => client.status === 'ready')) {
+      // At startup the sentinel connections may still be opening: wait for the first, not for all.
+      await Promise.any(this.clients.map(({ client }) => waitReady(client, this.timeoutMs))).catch(() => undefined);
+    }
     for (const { client } of this.clients) {
       if (client.status !== 'ready') continue;
       try {

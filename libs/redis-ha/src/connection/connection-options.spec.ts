@@ -1,0 +1,92 @@
+import { loadRedisHaConfig } from '../config/load-config';
+import {
+  buildRedisOptions,
+  buildSentinelOptions,
+  reconnectDelay,
+  reconnectOnError,
+} from './connection-options';
+
+class MasterConnector {}
+class ReplicaConnector {}
+const connectors = { master: MasterConnector as never, replica: ReplicaConnector as never };
+
+const env = {
+  REDIS_SENTINEL_HOSTS: 's1:26379,s2:26379',
+  REDIS_USERNAME: 'app',
+  REDIS_PASSWORD: 'pw',
+  REDIS_SENTINEL_USERNAME: 'sentinel-user',
+  REDIS_SENTINEL_PASSWORD: 'spw',
+  REDIS_KEY_PREFIX: 'app:',
+  REDIS_COMMAND_TIMEOUT_MS: '3000',
+  REDIS_TLS: 'true',
+};
+const config = loadRedisHaConfig({ env }).connection;
+
+describe('ioredis options per role', () => {
+  it('writer: queues through a failover, bounded by the command timeout, with the key prefix', () => {
+    const o = buildRedisOptions(config, 'writer', 'default', connectors);
+    expect(o).toMatchObject({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: 3000,
+      keyPrefix: 'app:',
+      role: 'master',
+      Connector: MasterConnector,
+      username: 'app',
+      password: 'pw',
+      connectionName: 'nestjs-redis-ha:default',
+    });
+    expect(o.tls).toBeDefined();
+  });
+
+  it('reader: replicas through the replica connector', () => {
+    expect(buildRedisOptions(config, 'reader', 'reader', connectors)).toMatchObject({
+      role: 'slave',
+      Connector: ReplicaConnector,
+    });
+    const masterOnly = loadRedisHaConfig({ env: { ...env, REDIS_READ_FROM: 'master' } }).connection;
+    expect(buildRedisOptions(masterOnly, 'reader', 'reader', connectors)).toMatchObject({
+      role: 'master',
+      Connector: MasterConnector,
+    });
+  });
+
+  it('producer: fails fast, no key prefix', () => {
+    const o = buildRedisOptions(config, 'producer', 'queue', connectors);
+    expect(o).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    expect(o.keyPrefix).toBeUndefined();
+  });
+
+  it('blocking and subscriber: no command timeout, never give up, no key prefix', () => {
+    for (const role of ['blocking', 'subscriber'] as const) {
+      const o = buildRedisOptions(config, role, 'worker', connectors);
+      expect(o).toMatchObject({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+      expect(o.commandTimeout).toBeUndefined();
+      expect(o.keyPrefix).toBeUndefined();
+    }
+  });
+
+  it('standalone: host and port, no connector', () => {
+    const standalone = loadRedisHaConfig({ env: { REDIS_URL: 'redis://h:6380/2' } }).connection;
+    const o = buildRedisOptions(standalone, 'writer', 'default');
+    expect(o).toMatchObject({ host: 'h', port: 6380, db: 2 });
+    expect(o.Connector).toBeUndefined();
+  });
+
+  it('sentinel connections use the sentinel ACL user and TLS too', () => {
+    const o = buildSentinelOptions(config, { host: 's1', port: 26379 });
+    expect(o).toMatchObject({ host: 's1', port: 26379, username: 'sentinel-user', password: 'spw' });
+    expect(o.tls).toBeDefined();
+  });
+
+  it('reconnects quickly and forever', () => {
+    expect(reconnectDelay(1)).toBe(50);
+    expect(reconnectDelay(1000)).toBe(500);
+  });
+
+  it('reconnects and resends on READONLY and NOREPLICAS only', () => {
+    expect(reconnectOnError(new Error("READONLY You can't write against a read only replica."))).toBe(2);
+    expect(reconnectOnError(new Error('NOREPLICAS Not enough good replicas to write.'))).toBe(2);
+    expect(reconnectOnError(new Error('WRONGTYPE Operation against a key'))).toBe(false);
+  });
+});
