@@ -4,6 +4,7 @@ import { RedisHaConnectionError } from '../errors/redis-ha-connection.error';
 import type { SentinelAnswer, SentinelResolver } from './sentinel-resolver';
 
 const AUTH = /WRONGPASS|NOAUTH|invalid username-password|AUTH failed/i;
+const TLS = /certificate|self.signed|SSL|TLS|EPROTO|unable to verify|ERR_TLS/i;
 const UNREACHABLE = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|not connected|timed out|closed/i;
 
 /**
@@ -54,6 +55,13 @@ async function explain(
     return new RedisHaConnectionError(
       `${prefix} Redis refused the credentials of ${who}`,
       'REDIS_USERNAME / REDIS_PASSWORD',
+    );
+  }
+  const tls = errors.find((e) => TLS.test(e.message));
+  if (tls) {
+    return new RedisHaConnectionError(
+      `${prefix} TLS handshake failed: ${tls.message}`,
+      'REDIS_TLS, REDIS_TLS_CA_FILE / REDIS_TLS_CERT_FILE / REDIS_TLS_KEY_FILE',
     );
   }
   const noPerm = errors.find((e) => /NOPERM/.test(e.message));

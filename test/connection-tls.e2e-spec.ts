@@ -1,0 +1,149 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Redis from 'ioredis';
+import { RedisHaConnectionError, getRedisToken } from '../libs/redis-ha/src';
+import { startHaApp } from './helpers/ha-app';
+
+const TLS_PORT = 27140;
+const dir = mkdtempSync(join(tmpdir(), 'redis-ha-tls-'));
+const file = (name: string) => join(dir, name);
+
+/** A throwaway CA and a server certificate for 127.0.0.1, made with openssl. */
+function makeCertificates(): void {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=test-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+  );
+  execFileSync('sh', ['-c', 'printf "subjectAltName=IP:127.0.0.1" > san.ext'], { cwd: dir });
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'server.crt',
+  );
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=other-ca',
+    '-keyout',
+    'other.key',
+    '-out',
+    'other.crt',
+  );
+}
+
+describe('TLS to Redis (REDIS_URL=rediss://, REDIS_TLS_CA_FILE)', () => {
+  let server: ChildProcess;
+
+  beforeAll(async () => {
+    makeCertificates();
+    server = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(TLS_PORT),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--tls-cert-file',
+        file('server.crt'),
+        '--tls-key-file',
+        file('server.key'),
+        '--tls-ca-cert-file',
+        file('ca.crt'),
+        '--tls-auth-clients',
+        'no',
+        '--dir',
+        dir,
+      ],
+      { stdio: 'ignore' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  });
+
+  afterAll(async () => {
+    if (server?.pid && server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects over TLS with the CA from REDIS_TLS_CA_FILE', async () => {
+    const env = { REDIS_URL: `rediss://127.0.0.1:${TLS_PORT}`, REDIS_TLS_CA_FILE: file('ca.crt') };
+    const app = await startHaApp({ env, cache: false });
+    try {
+      const redis = app.get<Redis>(getRedisToken());
+      expect(await redis.set('tls', 'yes')).toBe('OK');
+      expect(await redis.get('tls')).toBe('yes');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a server whose certificate the CA did not sign, with the setting to check', async () => {
+    const env = {
+      REDIS_HOST: '127.0.0.1',
+      REDIS_PORT: String(TLS_PORT),
+      REDIS_TLS: 'true',
+      REDIS_TLS_CA_FILE: file('other.crt'),
+      REDIS_CONNECT_TIMEOUT_MS: '1000',
+    };
+    const error = await startHaApp({ env, cache: false }).then(
+      () => new Error('connected'),
+      (err: Error) => err,
+    );
+    expect(error).toBeInstanceOf(RedisHaConnectionError);
+    expect(error.message).toMatch(/TLS handshake failed: .*(certificate|self.signed|unable to verify)/i);
+    expect(error.message).toContain('REDIS_TLS_CA_FILE');
+  });
+});
