@@ -3,7 +3,7 @@ import { Controller, Get, UseInterceptors } from '@nestjs/common';
 import type Redis from 'ioredis';
 import request from 'supertest';
 import { CacheKeyError, CacheSerializationError, CacheValueTooLargeError } from '@app/redis-ha';
-import { type CacheApp, startCacheApp } from './cache-e2e.helpers';
+import { type CacheApp, startCacheApp, waitUntil } from './cache-e2e.helpers';
 import { LocalCluster } from './helpers/local-cluster';
 
 let served = 0;
@@ -180,6 +180,38 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
       expect(durable.metrics.durableUnconfirmed).toBe(1);
     } finally {
       await durable.close();
+    }
+  });
+
+  it('CACHE_READ_FROM=replica-preferred reads from a replica, except keys this process just wrote', async () => {
+    const routed = await startCacheApp({ ...env, CACHE_READ_FROM: 'replica-preferred', CACHE_READ_YOUR_WRITES_MS: '300' });
+    const master = await cluster.master();
+    const nodes = cluster.redisPorts.map((port) => ({ port, client: cluster.admin(port) }));
+    const gets = async () => {
+      const counts = await Promise.all(nodes.map(async ({ client }) => Number(/cmdstat_get:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0)));
+      const onMaster = counts[cluster.redisPorts.indexOf(master)];
+      return { master: onMaster, replicas: counts.reduce((a, b) => a + b, 0) - onMaster };
+    };
+    try {
+      await routed.manager.get('warm-up'); // the replica connection is ready after its first command
+      await new Promise((r) => setTimeout(r, 200));
+      const before = await gets();
+      await routed.manager.set('route:a', 'fresh');
+      expect(await routed.manager.get('route:a')).toBe('fresh'); // read-your-writes: from the master
+      const afterOwnRead = await gets();
+      expect(afterOwnRead.master - before.master).toBe(1);
+      // Past the window: replicas again. (A replica right after the cluster started can still be catching up:
+      // wait until both hold the key, so that this checks routing and not the replica's initial sync.)
+      await new Promise((r) => setTimeout(r, 400));
+      const replicas = nodes.filter(({ port }) => port !== master);
+      await waitUntil('the key on both replicas', async () => (await Promise.all(replicas.map(({ client }) => client.exists('cache:v1:route:a')))).every((n) => n === 1));
+      for (let i = 0; i < 20; i++) expect(await routed.manager.get('route:a')).toBe('fresh');
+      const after = await gets();
+      expect(after.replicas - afterOwnRead.replicas).toBe(20);
+      expect(after.master - afterOwnRead.master).toBe(0);
+    } finally {
+      for (const { client } of nodes) client.disconnect();
+      await routed.close();
     }
   });
 

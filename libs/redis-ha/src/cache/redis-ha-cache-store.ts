@@ -60,10 +60,11 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   private closing = false;
 
   constructor(
+    // Explicit tokens everywhere: runners without decorator metadata (tsx, esbuild, vitest) resolve them too.
     @Inject(REDIS_HA_CONFIG) private readonly root: RedisHaConfig,
-    private readonly factory: RedisHaConnectionFactory,
-    private readonly status: CacheStatus,
-    private readonly metrics: CacheMetrics,
+    @Inject(RedisHaConnectionFactory) private readonly factory: RedisHaConnectionFactory,
+    @Inject(CacheStatus) private readonly status: CacheStatus,
+    @Inject(CacheMetrics) private readonly metrics: CacheMetrics,
     @Inject(CACHE_STORE_LINK) link: CacheStoreLink,
   ) {
     this.config = root.cache;
@@ -153,7 +154,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     }
     const redisKey = this.keys.redisKey(key);
     const ttl = ttlMs !== undefined && ttlMs > 0 ? Math.ceil(ttlMs) : this.keys.ttlMs(key);
-    this.recent.note(key);
+    if (this.reader) this.recent.note(key);
     if (!this.fallback.active) {
       try {
         const wait = waitReplicas ?? this.keys.waitReplicas(key);
@@ -175,7 +176,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   async delete(key: string): Promise<boolean> {
     if (!this.writer) return false;
     const redisKey = this.keys.redisKey(key);
-    this.recent.note(key);
+    if (this.reader) this.recent.note(key);
     this.fallback.delete(key);
     this.metrics.deletes++;
     if (!this.fallback.active) {

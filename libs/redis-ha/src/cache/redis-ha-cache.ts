@@ -33,8 +33,9 @@ export class RedisHaCache {
   private readonly root: CacheNamespace;
 
   constructor(
-    private readonly store: RedisHaCacheStore,
-    metrics: CacheMetrics,
+    // Explicit tokens: runners without decorator metadata (tsx, esbuild, vitest) resolve them too.
+    @Inject(RedisHaCacheStore) private readonly store: RedisHaCacheStore,
+    @Inject(CacheMetrics) metrics: CacheMetrics,
     @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
   ) {
     const { earlyRefresh, earlyRefreshBeta } = config.cache;
