@@ -1,6 +1,6 @@
 /**
  * bench:throughput — GET/SET ops/s through the library's writer vs a raw ioredis Sentinel client (default
- * options), 50 commands in flight, 100-byte values, alternating rounds in the same run; medians of ROUNDS.
+ * options), 50 commands in flight, 100-byte values, alternating short rounds in the same run (machine load drifts less within 0.5 s); medians of ROUNDS.
  */
 import 'reflect-metadata';
 import type Redis from 'ioredis';
@@ -10,8 +10,8 @@ import { LocalCluster } from '../test/helpers/local-cluster';
 import { rawSentinelClient } from './lib/raw-client';
 import { median, note, printResult, round, runBench } from './lib/stats';
 
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
-const ROUND_MS = Number(process.env.ROUND_MS ?? 2000);
+const ROUNDS = Number(process.env.ROUNDS ?? 20);
+const ROUND_MS = Number(process.env.ROUND_MS ?? 500);
 const IN_FLIGHT = 50;
 const VALUE = 'x'.repeat(100);
 

@@ -3,6 +3,7 @@ import Redis, { RedisOptions } from 'ioredis';
 import type { HostPort } from '../config/connection.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { enforceCommandDeadline } from './command-deadline';
 import { watchConnection } from './connection-events';
 import { buildRedisOptions, buildSentinelOptions } from './connection-options';
 import type { ConnectionRole } from './connection-role';
@@ -52,7 +53,9 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
 
   /** A client for `role`, owned by the factory and closed on application shutdown. Connects on first use. */
   create(role: ConnectionRole, name: string, overrides: RedisOptions = {}): Redis {
-    const client = new Redis(this.options(role, name, overrides));
+    const { commandTimeout, ...options } = this.options(role, name, overrides);
+    const client = new Redis(options);
+    if (commandTimeout) enforceCommandDeadline(client, commandTimeout);
     watchConnection(client, name, role, this.events);
     this.owned.push({ name, role, client });
     for (const hook of this.hooks) hook(client, role, name);
