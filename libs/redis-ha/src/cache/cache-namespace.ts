@@ -2,7 +2,8 @@ import type { Logger } from '@nestjs/common';
 import type { CacheMetrics } from './cache-metrics';
 import type { CacheEnvelope } from './cache-serializer';
 import { refreshLockMs, shouldRefreshEarly } from './early-refresh';
-import type { CacheWriteResult, RedisHaCacheStore } from './redis-ha-cache-store';
+import type { CacheWriteResult } from './cache-results';
+import type { RedisHaCacheStore } from './redis-ha-cache-store';
 import type { SingleFlight } from './single-flight';
 
 /** `hit` and `miss` come from Redis; `fallback` means Redis was unreachable and the fallback answered. */

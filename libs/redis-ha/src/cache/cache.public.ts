@@ -8,4 +8,5 @@ export type { CacheLookupStatus, CacheNamespace, CacheResult, CacheSetOptions, C
 export { CacheStatus, type CacheMode } from './cache-status';
 export type { DurableWriteResult } from './durable-write';
 export { RedisHaCache } from './redis-ha-cache';
-export { RedisHaCacheStore, type CacheReadResult, type CacheSource, type CacheWriteResult } from './redis-ha-cache-store';
+export type { CacheReadResult, CacheSource, CacheWriteResult } from './cache-results';
+export { RedisHaCacheStore } from './redis-ha-cache-store';

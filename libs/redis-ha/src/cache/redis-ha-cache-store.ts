@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { RedisOptions } from 'ioredis';
 import type { CacheConfig } from '../config/cache.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
@@ -9,42 +8,18 @@ import { CacheKeys } from './cache-keys';
 import { CacheMetrics } from './cache-metrics';
 import { CacheSerializer, SKIP_ENTRY } from './cache-serializer';
 import { CacheMode, CacheStatus } from './cache-status';
+import { CacheConnections } from './cache-connections';
 import { CacheStoreLink } from './cache-store-link';
-import { DurableWriteResult, durableSet } from './durable-write';
+import { type CacheReadResult, type CacheWriteResult, MISS, SKIPPED, STORED } from './cache-results';
+import { type DurableWriteResult, durableSet } from './durable-write';
 import { FallbackController } from './fallback-controller';
 import { RecentWrites } from './recent-writes';
-import { TrackedClient } from './tracked-client';
-
-/** Where a read was answered: Redis, the fallback (Redis unreachable), or nowhere (cache disabled). */
-export type CacheSource = 'redis' | 'fallback' | 'disabled';
-
-export interface CacheReadResult {
-  /** The stored (serialized) entry, or undefined on a miss. */
-  raw: string | undefined;
-  source: CacheSource;
-}
-
-export interface CacheWriteResult {
-  /** `redis`; `fallback` (memory) or `dropped` (`CACHE_FALLBACK=none`) while Redis is unreachable; `skipped` for `undefined` or a disabled cache. */
-  stored: 'redis' | 'fallback' | 'dropped' | 'skipped';
-  /** Set for durable writes that reached Redis. */
-  durable?: DurableWriteResult;
-}
-
-const MISS: Record<CacheSource, CacheReadResult> = {
-  redis: { raw: undefined, source: 'redis' },
-  fallback: { raw: undefined, source: 'fallback' },
-  disabled: { raw: undefined, source: 'disabled' },
-};
-const STORED: CacheWriteResult = { stored: 'redis' };
-const SKIPPED: CacheWriteResult = { stored: 'skipped' };
+import type { TrackedClient } from './tracked-client';
 
 /**
- * The cache's storage over the library's HA connections, used by `CACHE_MANAGER` (through Keyv) and by
- * `RedisHaCache`. It owns three ioredis clients made by `RedisHaConnectionFactory` (closed by it): `cache`
- * (writer role, auto-pipelined, command timeout `CACHE_TIMEOUT_MS`), `cache-reader` (only when
- * `CACHE_READ_FROM` is not `master`) and `cache-durable` (created on the first durable write, so that `WAIT`
- * never stalls other commands). Reads and writes never throw because Redis is unreachable: they fall back.
+ * The cache's storage over the library's HA connections (`CacheConnections`), used by `CACHE_MANAGER` (through
+ * Keyv) and by `RedisHaCache`: key layout, read routing with read-your-writes, durable writes, and the switch to
+ * the fallback. Reads and writes never throw because Redis is unreachable: they fall back.
  */
 @Injectable()
 export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
@@ -54,15 +29,15 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(CACHE_LOGGER_CONTEXT);
   private readonly fallback: FallbackController;
   private readonly recent: RecentWrites;
+  private readonly connections?: CacheConnections;
   private readonly writer?: TrackedClient;
   private readonly reader?: TrackedClient;
-  private durableClient?: TrackedClient;
   private closing = false;
 
   constructor(
     // Explicit tokens everywhere: runners without decorator metadata (tsx, esbuild, vitest) resolve them too.
-    @Inject(REDIS_HA_CONFIG) private readonly root: RedisHaConfig,
-    @Inject(RedisHaConnectionFactory) private readonly factory: RedisHaConnectionFactory,
+    @Inject(REDIS_HA_CONFIG) root: RedisHaConfig,
+    @Inject(RedisHaConnectionFactory) factory: RedisHaConnectionFactory,
     @Inject(CacheStatus) private readonly status: CacheStatus,
     @Inject(CacheMetrics) private readonly metrics: CacheMetrics,
     @Inject(CACHE_STORE_LINK) link: CacheStoreLink,
@@ -73,13 +48,12 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     this.recent = new RecentWrites(this.config.readYourWritesMs);
     this.fallback = new FallbackController(this.config, status, metrics, this, this.logger);
     if (this.config.enabled) {
-      this.writer = new TrackedClient(factory.create('writer', 'cache', this.overrides(this.config.timeoutMs, true)));
+      this.connections = new CacheConnections(factory, root);
+      this.writer = this.connections.writer;
+      this.reader = this.connections.reader;
+      // A closed socket (killed master, failover) switches at once instead of after timeouts; ready probes.
       this.writer.listen('close', () => this.closing || this.fallback.trip('the connection to Redis closed'));
       this.writer.listen('ready', () => this.fallback.probeSoon());
-      if (this.config.readFrom !== 'master' && root.connection.mode === 'sentinel') {
-        const options = { ...this.overrides(this.config.timeoutMs, true), role: 'slave' as const };
-        this.reader = new TrackedClient(factory.create('reader', 'cache-reader', options));
-      }
     }
     link.store = this;
   }
@@ -89,29 +63,17 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     return this.writer ? (this.fallback.active ? 'fallback' : 'redis') : 'disabled';
   }
 
+  /** Startup never fails because of the cache: without Redis it starts on the fallback. */
   async onModuleInit(): Promise<void> {
-    if (!this.writer) return this.status.set('disabled');
+    if (!this.connections) return this.status.set('disabled');
     this.status.set('redis');
-    this.reader?.client.connect().catch(() => undefined);
-    const connecting = this.writer.client.status === 'wait' ? this.writer.client.connect() : Promise.resolve();
-    if (this.root.connection.lazyConnect) return void connecting.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not ready within ${this.root.connection.connectTimeoutMs} ms`)), this.root.connection.connectTimeoutMs);
-    });
-    try {
-      await Promise.race([connecting, bound]);
-    } catch (err) {
-      this.fallback.trip(`Redis unreachable at startup (${(err as Error).message})`);
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.connections.connect().catch((err: Error) => this.fallback.trip(`Redis unreachable at startup (${err.message})`));
   }
 
   onModuleDestroy(): void {
     this.closing = true;
     this.fallback.stop();
-    for (const conn of [this.writer, this.reader, this.durableClient]) conn?.dispose();
+    this.connections?.dispose();
   }
 
   async get(key: string): Promise<CacheReadResult> {
@@ -238,16 +200,10 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
 
   private async setDurable(redisKey: string, raw: string, ttl: number, wait: number): Promise<DurableWriteResult> {
     const { timeoutMs, waitTimeoutMs } = this.config;
-    this.durableClient ??= new TrackedClient(this.factory.create('writer', 'cache-durable', this.overrides(timeoutMs + waitTimeoutMs, false)));
-    const result = await durableSet(this.durableClient, redisKey, raw, ttl, wait, waitTimeoutMs, Date.now() + timeoutMs + waitTimeoutMs);
+    const result = await durableSet(this.connections!.durable, redisKey, raw, ttl, wait, waitTimeoutMs, Date.now() + timeoutMs + waitTimeoutMs);
     this.metrics.durableRetries += result.attempts - 1;
     if (result.confirmed) this.metrics.durableConfirmed++;
     else this.metrics.durableUnconfirmed++;
     return result;
-  }
-
-  /** The cache's keys carry their own prefix (`CACHE_KEY_PREFIX`), never the writer's `REDIS_KEY_PREFIX`. */
-  private overrides(commandTimeout: number, enableAutoPipelining: boolean): RedisOptions {
-    return { keyPrefix: '', commandTimeout, enableAutoPipelining };
   }
 }

@@ -13,7 +13,8 @@ import {
   type NamespaceContext,
 } from './cache-namespace';
 import type { CacheMode } from './cache-status';
-import { RedisHaCacheStore, type CacheWriteResult } from './redis-ha-cache-store';
+import type { CacheWriteResult } from './cache-results';
+import { RedisHaCacheStore } from './redis-ha-cache-store';
 import { SingleFlight } from './single-flight';
 
 /**
