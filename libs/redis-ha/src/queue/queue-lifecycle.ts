@@ -1,0 +1,125 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { QueueEventsHost, WorkerHost } from '@nestjs/bullmq';
+import type { Worker } from 'bullmq';
+import type { Subscription } from 'rxjs';
+import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { RedisHaEvents } from '../connection/redis-ha-events';
+import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { checkEvictionPolicy } from './eviction-check';
+import { OrphanReclaimer } from './orphan-reclaim';
+import { QueueRegistry } from './queue-registry';
+import { REDIS_HA_QUEUE_NAMES } from './queue.constants';
+import { RedisHaWorker } from './redis-ha-worker';
+import { WorkerGuard } from './worker-guard';
+import { replaceWorker } from './worker-replacement';
+
+interface Watch {
+  guard: WorkerGuard;
+  reclaimer: OrphanReclaimer;
+}
+
+/**
+ * Runs the queues of one `registerQueue()`: adopts their workers (registry, guard, orphan reclaim), checks the
+ * eviction policy at startup and after every master change, and on shutdown closes every library worker within
+ * `QUEUE_SHUTDOWN_TIMEOUT_MS` before the queues.
+ */
+@Injectable()
+export class QueueLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly watches = new Map<Worker, Watch>();
+  private subscription: Subscription | undefined;
+
+  constructor(
+    @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    @Inject(REDIS_HA_QUEUE_NAMES) private readonly names: readonly string[],
+    private readonly registry: QueueRegistry,
+    private readonly events: RedisHaEvents,
+    private readonly discovery: DiscoveryService,
+  ) {}
+
+  /** Called by `RedisHaWorker` as soon as a worker of one of the library's queues exists. */
+  adopt(worker: Worker): void {
+    this.registry.addWorker(worker);
+    if (!(worker instanceof RedisHaWorker) || this.watches.has(worker)) return;
+    const guard = new WorkerGuard(worker, this.config.queue.workerGuardIntervalMs, (stuck) => this.replace(stuck));
+    const reclaimer = new OrphanReclaimer(worker, this.events);
+    this.watches.set(worker, { guard, reclaimer });
+    guard.start();
+    void reclaimer.start();
+  }
+
+  async onModuleInit(): Promise<void> {
+    const first = this.names.map((name) => this.registry.queues.get(name)).find((q) => q !== undefined);
+    if (!first) return;
+    const info = async () => {
+      const client = await within(first.getBackend().client, this.config.connection.connectTimeoutMs);
+      return (await (client as unknown as { info(section: string): Promise<string> }).info('memory')) as string;
+    };
+    await checkEvictionPolicy(info, this.config.queue.evictionCheck, 'at startup');
+    this.subscription = this.events.on('master-changed').subscribe((e) => {
+      const where = `on the new master ${e.to.host}:${e.to.port}`;
+      // Never refuse at runtime: the application is up and its jobs are better served than stopped.
+      const mode = this.config.queue.evictionCheck === 'off' ? 'off' : 'warn';
+      setTimeout(() => void checkEvictionPolicy(info, mode, where).catch(() => undefined), 1000).unref();
+    });
+  }
+
+  /** Workers and QueueEvents that @nestjs/bullmq's explorer created for our queues during init. */
+  onApplicationBootstrap(): void {
+    for (const { instance } of this.discovery.getProviders()) {
+      if (instance instanceof WorkerHost) {
+        const worker = (instance as unknown as { _worker?: Worker })._worker;
+        if (worker && this.names.includes(worker.name)) this.adopt(worker);
+      } else if (instance instanceof QueueEventsHost) {
+        const queueEvents = (instance as unknown as { _queueEvents?: { name: string } })._queueEvents;
+        if (queueEvents && this.names.includes(queueEvents.name)) {
+          this.registry.addQueueEvents(instance.queueEvents);
+        }
+      }
+    }
+  }
+
+  /** SIGTERM: every library worker stops fetching and gets `QUEUE_SHUTDOWN_TIMEOUT_MS` for its active jobs. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.subscription?.unsubscribe();
+    for (const { guard, reclaimer } of this.watches.values()) {
+      guard.stop();
+      reclaimer.stop();
+    }
+    const workers = [...this.registry.workers.values()].flat().filter((w) => w instanceof RedisHaWorker);
+    await Promise.all(workers.map((worker) => worker.close().catch(() => undefined)));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      this.names.map(async (name) => {
+        const queue = this.registry.queues.get(name);
+        if (queue) await within(queue.close(), 2000).catch(() => queue.disconnect().catch(() => undefined));
+      }),
+    );
+  }
+
+  private replace(stuck: RedisHaWorker): void {
+    const watch = this.watches.get(stuck);
+    this.watches.delete(stuck);
+    watch?.reclaimer.stop();
+    const internal = new Set<unknown>(watch?.guard.listeners ?? []);
+    const replacement = replaceWorker(stuck, internal, this.discovery);
+    this.registry.replaceWorker(stuck, replacement);
+  }
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,118 @@
+import { Logger, type Provider } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { getQueueToken, getSharedConfigToken } from '@nestjs/bullmq';
+import type { QueueOptions, WorkerOptions } from 'bullmq';
+import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
+import { QueueNotRegisteredError } from '../errors/queue-not-registered.error';
+import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { QueueLifecycle } from './queue-lifecycle';
+import { QueueRegistry } from './queue-registry';
+import { PROCESSOR_METADATA, REDIS_HA_PROCESSOR_CHECK, WORKER_RUN_RETRY_DELAY_MS } from './queue.constants';
+import { RedisHaQueue } from './redis-ha-queue';
+import { isTransientRedisError } from './transient-error';
+import { fileWorkerPlan } from './worker-plan';
+
+const logger = new Logger('RedisHa:Queue');
+
+/** One queue of `RedisHaModule.registerQueue()`. */
+export interface RegisterQueueOptions {
+  /** The queue's name, as in `@InjectQueue(name)` and `@Processor(name)`. */
+  name: string;
+  /** Overrides `QUEUE_DURABLE_ADDS` for this queue. @default the environment's setting */
+  durableAdds?: boolean;
+  /** BullMQ options of the `Queue` (`defaultJobOptions`, `streams`...); the connection and prefix are the library's. */
+  queueOptions?: Omit<QueueOptions, 'connection' | 'prefix'>;
+  /** Options of this queue's workers, under those of `@Processor(name, options)` (`concurrency`, `limiter`...). */
+  workerOptions?: Omit<WorkerOptions, 'connection' | 'prefix'>;
+}
+
+/**
+ * The `Queue` behind `getQueueToken(name)`: a fail-fast producer connection for adds; and, in `queue.opts`, the
+ * blocking-role connection @nestjs/bullmq's explorer builds the queue's Workers and QueueEvents from (the
+ * `Queue` read its own connection options in its constructor already). Connections are created by BullMQ from
+ * options (BullMQ owns and closes them): handing it ioredis instances costs ~20% throughput (FINDINGS).
+ */
+export function queueProvider(options: RegisterQueueOptions): Provider {
+  return {
+    provide: getQueueToken(options.name),
+    useFactory: (
+      config: RedisHaConfig,
+      factory: RedisHaConnectionFactory,
+      registry: QueueRegistry,
+      lifecycle: QueueLifecycle,
+    ): RedisHaQueue => {
+      const { name } = options;
+      const settings = config.queue;
+      // BullMQ waits for 'ready' and never calls connect() itself: these connections must not be lazy.
+      const connect = { lazyConnect: false };
+      const queue = new RedisHaQueue(
+        name,
+        {
+          ...options.queueOptions,
+          prefix: settings.prefix,
+          connection: factory.options('producer', `queue:${name}`, connect) as QueueOptions['connection'],
+        },
+        { ...settings, durableAdds: options.durableAdds ?? settings.durableAdds },
+      );
+      queue.on('error', (err: Error) => logQueueError(`Queue "${name}"`, err));
+      const workerConnection = factory.options('blocking', `queue:${name}:worker`, connect);
+      const explorerConnection = factory.options('blocking', `queue:${name}:events`, connect);
+      const defaults: Partial<WorkerOptions> = {
+        lockDuration: settings.lockDurationMs,
+        stalledInterval: settings.stalledIntervalMs,
+        maxStalledCount: settings.maxStalledCount,
+        runRetryDelay: WORKER_RUN_RETRY_DELAY_MS,
+        ...options.workerOptions,
+      };
+      fileWorkerPlan(
+        {
+          connection: workerConnection,
+          prefix: settings.prefix,
+          defaults,
+          shutdownTimeoutMs: settings.shutdownTimeoutMs,
+          adopt: (worker) => lifecycle.adopt(worker),
+        },
+        explorerConnection,
+        workerConnection,
+      );
+      queue.opts = { ...queue.opts, connection: explorerConnection as QueueOptions['connection'] };
+      registry.addQueue(queue);
+      return queue;
+    },
+    inject: [REDIS_HA_CONFIG, RedisHaConnectionFactory, QueueRegistry, QueueLifecycle],
+  };
+}
+
+/** Failover noise (the connection layer reports failovers) at debug level; anything else as an error. */
+export function logQueueError(what: string, err: Error): void {
+  if (isTransientRedisError(err)) logger.debug(`${what}: ${err.message}`);
+  else logger.error(`${what}: ${err.message}`);
+}
+
+/**
+ * Fails startup when a `@Processor()` names a queue that no module registered (nor a BullMQ shared config
+ * serves), with the registered names, before @nestjs/bullmq's explorer fails on it at init. Runs while
+ * providers are instantiated, when every provider token is already known.
+ */
+export const processorCheckProvider: Provider = {
+  provide: REDIS_HA_PROCESSOR_CHECK,
+  useFactory: (discovery: DiscoveryService): true => {
+    const wrappers = discovery.getProviders();
+    const tokens = new Set(wrappers.map((w) => w.token));
+    for (const wrapper of wrappers) {
+      const cls = wrapper.metatype;
+      if (typeof cls !== 'function') continue;
+      const meta = Reflect.getMetadata(PROCESSOR_METADATA, cls) as { name?: string; configKey?: string } | undefined;
+      if (!meta?.name || tokens.has(getQueueToken(meta.name)) || tokens.has(getSharedConfigToken(meta.configKey))) {
+        continue;
+      }
+      const registered = [...tokens]
+        .filter((t): t is string => typeof t === 'string' && t.startsWith('BullQueue_'))
+        .map((t) => t.slice('BullQueue_'.length));
+      throw new QueueNotRegisteredError(meta.name, registered, `@Processor() of ${cls.name}: queue`);
+    }
+    return true;
+  },
+  inject: [DiscoveryService],
+};

@@ -1,0 +1,76 @@
+import { Job, Queue, type JobsOptions, type QueueOptions } from 'bullmq';
+import { checkPayload } from './payload-check';
+import { ReplicaBarrier, type BarrierClient } from './replica-barrier';
+
+/** Per-queue behaviour of the library on top of BullMQ's `Queue`. */
+export interface RedisHaQueueSettings {
+  /** Largest job data, as JSON bytes (`QUEUE_MAX_PAYLOAD_BYTES`). */
+  maxPayloadBytes: number;
+  /** Durable adds by default (`QUEUE_DURABLE_ADDS`, or `registerQueue({ durableAdds })`). */
+  durableAdds: boolean;
+  /** Replicas a durable add waits for (`QUEUE_DURABLE_REPLICAS`). */
+  durableReplicas: number;
+  /** How long (`QUEUE_DURABLE_TIMEOUT_MS`). */
+  durableTimeoutMs: number;
+}
+
+/** `queue.add()` options: BullMQ's, plus `durable` to override the queue's default for one add. */
+export type RedisHaJobsOptions = JobsOptions & {
+  /** Wait for the replicas before resolving (see `QUEUE_DURABLE_ADDS`). @default the queue's setting */
+  durable?: boolean;
+};
+
+/**
+ * The `Queue` that `@InjectQueue()` gives for queues registered with `RedisHaModule.registerQueue()`: BullMQ's
+ * queue on a fail-fast producer connection, whose `add()`/`addBulk()` refuse job data that JSON cannot store
+ * or that is too large (at the call site, before anything is written) and, when durable, resolve only once a
+ * replica has the job.
+ */
+export class RedisHaQueue extends Queue {
+  private barrier: ReplicaBarrier | undefined;
+
+  constructor(
+    name: string,
+    opts: QueueOptions,
+    readonly settings: RedisHaQueueSettings,
+  ) {
+    super(name, opts);
+  }
+
+  override async add(name: string, data: unknown, opts?: RedisHaJobsOptions): Promise<Job> {
+    const { durable, ...jobOpts } = opts ?? {};
+    checkPayload(data, this.settings.maxPayloadBytes, { queueName: this.name, jobName: name });
+    if (!(durable ?? this.settings.durableAdds)) return super.add(name, data, jobOpts);
+    const barrier = await this.replicaBarrier();
+    const ticket = barrier.ticket();
+    const job = await super.add(name, data, jobOpts);
+    await barrier.confirm(ticket, job.id);
+    return job;
+  }
+
+  override async addBulk(
+    jobs: Array<{ name: string; data: unknown; opts?: RedisHaJobsOptions }>,
+  ): Promise<Job[]> {
+    for (const job of jobs) checkPayload(job.data, this.settings.maxPayloadBytes, { queueName: this.name, jobName: job.name });
+    const durable = jobs.some((job) => job.opts?.durable ?? this.settings.durableAdds);
+    const plain = jobs.map(({ opts, ...job }) => {
+      const { durable: _durable, ...jobOpts } = opts ?? {};
+      return { ...job, opts: jobOpts };
+    });
+    if (!durable) return super.addBulk(plain);
+    const barrier = await this.replicaBarrier();
+    const ticket = barrier.ticket();
+    const added = await super.addBulk(plain);
+    await barrier.confirm(ticket, added.map((job) => job.id).join(','));
+    return added;
+  }
+
+  private async replicaBarrier(): Promise<ReplicaBarrier> {
+    if (!this.barrier) {
+      // The client BullMQ sends this queue's adds on: the WAIT must follow them on the same connection.
+      const client = (await this.getBackend().client) as unknown as BarrierClient;
+      this.barrier ??= new ReplicaBarrier(client, this.name, this.settings.durableReplicas, this.settings.durableTimeoutMs);
+    }
+    return this.barrier;
+  }
+}
