@@ -41,16 +41,22 @@ async function startApp(env: Record<string, string>) {
   return { app, manager: app.get<Cache>(CACHE_MANAGER), cache: app.get(RedisHaCache) };
 }
 
+/** CPU time (µs) this process spent per call in the last `opsPerSec()`: steadier than ops/s on a shared machine. */
+let lastCpuPerOp = 0;
+
 /** Calls `op` with IN_FLIGHT calls outstanding for `ms`; returns ops/s. */
 async function opsPerSec(ms: number, op: (i: number) => Promise<unknown>): Promise<number> {
   let done = 0;
   const end = performance.now() + ms;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async (_, worker) => {
       for (let i = worker; performance.now() < end; i += IN_FLIGHT, done++) await op(i);
     }),
   );
+  const used = process.cpuUsage(cpu);
+  lastCpuPerOp = (used.user + used.system) / done;
   return done / ((performance.now() - started) / 1000);
 }
 
@@ -79,9 +85,13 @@ async function throughput(cluster: LocalCluster, env: Record<string, string>) {
   await opsPerSec(500, libOp);
   const rawRuns: number[] = [];
   const libRuns: number[] = [];
+  const rawCpu: number[] = [];
+  const libCpu: number[] = [];
   for (let round = 0; round < 5; round++) {
     rawRuns.push(await opsPerSec(ROUND_MS, rawOp(raw)));
+    rawCpu.push(lastCpuPerOp);
     libRuns.push(await opsPerSec(ROUND_MS, libOp));
+    libCpu.push(lastCpuPerOp);
   }
   const pipelined = await opsPerSec(ROUND_MS, rawOp(rawPipelined));
   const ns = cache.namespace('benchwrap');
@@ -96,6 +106,7 @@ async function throughput(cluster: LocalCluster, env: Record<string, string>) {
   console.log(`raw ioredis GET/SET (autopipelining):  ${pipelined.toFixed(0)} ops/s (reference only)`);
   console.log(`library CACHE_MANAGER get/set:         ${libRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s -> ratio ${(libOps / rawOps).toFixed(3)}`);
   console.log(`library RedisHaCache.wrap (hits):      ${wrapRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s`);
+  console.log(`CPU per call (median): raw ${median(rawCpu).toFixed(1)} µs, library ${median(libCpu).toFixed(1)} µs`);
   return { getSetRatio: libOps / rawOps, wrapOpsPerSec: wrapOps };
 }
 

@@ -164,6 +164,12 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
   });
 
   it('durable writes return once WAIT confirms on the connection that carried the SET, or say why not', async () => {
+    // Right after the cluster starts a replica can still be syncing (it then confirms nothing, rightly): wait
+    // until both replicas confirm a write, so that this checks the cache and not the launcher's timing.
+    await waitUntil('both replicas in sync', async () => {
+      await admin.set('app:sync', String(Date.now()));
+      return (await admin.wait(2, 200)) === 2;
+    });
     const durable = await startCacheApp({ ...env, CACHE_WAIT_REPLICAS_ORDERS: '2', CACHE_WAIT_TIMEOUT_MS: '300' });
     try {
       const orders = durable.cache.namespace('orders');

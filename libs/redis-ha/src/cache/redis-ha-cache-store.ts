@@ -76,8 +76,17 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     this.connections?.dispose();
   }
 
-  async get(key: string): Promise<CacheReadResult> {
-    if (!this.writer) return MISS.disabled;
+  get(key: string): Promise<CacheReadResult> {
+    return this.read(key, true) as Promise<CacheReadResult>;
+  }
+
+  /** `get()` without the source: the hot path behind `CACHE_MANAGER`, which allocates no result. */
+  getRaw(key: string): Promise<string | undefined> {
+    return this.read(key, false) as Promise<string | undefined>;
+  }
+
+  private async read(key: string, withSource: boolean): Promise<CacheReadResult | string | undefined> {
+    if (!this.writer) return withSource ? MISS.disabled : undefined;
     const redisKey = this.keys.redisKey(key);
     if (!this.fallback.active) {
       try {
@@ -85,10 +94,10 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
         this.fallback.success();
         if (raw === null) {
           this.metrics.misses++;
-          return MISS.redis;
+          return withSource ? MISS.redis : undefined;
         }
         this.metrics.hits++;
-        return { raw, source: 'redis' };
+        return withSource ? { raw, source: 'redis' } : raw;
       } catch (err) {
         this.fallback.failure(err);
       }
@@ -97,11 +106,11 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     if (raw === undefined) {
       this.metrics.misses++;
       this.metrics.fallbackMisses++;
-      return MISS.fallback;
+      return withSource ? MISS.fallback : undefined;
     }
     this.metrics.hits++;
     this.metrics.fallbackHits++;
-    return { raw, source: 'fallback' };
+    return withSource ? { raw, source: 'fallback' } : raw;
   }
 
   /**
