@@ -4,8 +4,23 @@ import { OnWorkerEvent, Processor, WorkerHost, getQueueToken } from '@nestjs/bul
 import type { Job, WorkerOptions } from 'bullmq';
 import { QueueRegistry, RedisHaModule, RedisHaWorker, type RedisHaQueue, type RegisterQueueOptions } from '@app/redis-ha';
 import type { RedisHaModuleOptions } from '@app/redis-ha';
+import type { LocalCluster } from './helpers/local-cluster';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `cluster.stop()`, once more after a second if removing its temp dir failed: a Redis child still finishing a
+ * background AOF rewrite or RDB save (forked, so not among the pids the launcher kills) can write into it.
+ */
+export async function stopCluster(cluster: LocalCluster | undefined): Promise<void> {
+  if (!cluster) return;
+  try {
+    await cluster.stop();
+  } catch {
+    await sleep(1000);
+    await cluster.stop();
+  }
+}
 
 /** Polls `check` every 25 ms until it is true; throws with `what` after `timeoutMs`. Returns the time it took. */
 export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<number> {
@@ -23,6 +38,8 @@ export class JobLog {
   readonly starts = new Map<number, number[]>();
   /** Completion time per `n` (first processing run that returned). */
   readonly finished = new Map<number, number>();
+  /** First `completed` event (`@OnWorkerEvent('completed')`: the completion was acknowledged) per `n`. */
+  readonly completedAt = new Map<number, number>();
   /** `completed` events seen by `@OnWorkerEvent('completed')`. */
   completedEvents = 0;
   failedEvents = 0;
@@ -38,6 +55,16 @@ export class JobLog {
   /** Extra runs over all jobs: a job started twice counts 1. */
   duplicates(): number {
     return [...this.starts.values()].reduce((sum, runs) => sum + runs.length - 1, 0);
+  }
+
+  /**
+   * Jobs in flight at `at`: started before it, completion not acknowledged before `since` (default `at`). These
+   * are the jobs a failover at `at` may run twice.
+   */
+  inFlight(at: number, since = at): number[] {
+    return [...this.starts]
+      .filter(([n, runs]) => runs[0] < at && !((this.completedAt.get(n) ?? Infinity) < since))
+      .map(([n]) => n);
   }
 
   /** First processing start at or after `at` (ms timestamp), if any. */
@@ -59,8 +86,9 @@ export function recordingProcessor(queue: string, log: JobLog, jobMs = 2, worker
     }
 
     @OnWorkerEvent('completed')
-    onCompleted(): void {
+    onCompleted(job: Job<{ n: number }>): void {
       log.completedEvents++;
+      if (!log.completedAt.has(job.data.n)) log.completedAt.set(job.data.n, Date.now());
     }
 
     @OnWorkerEvent('failed')

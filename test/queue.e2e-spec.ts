@@ -16,7 +16,7 @@ import {
   jobIdFor,
 } from '@app/redis-ha';
 import { LocalCluster } from './helpers/local-cluster';
-import { JobLog, recordingProcessor, sleep, startQueueApp, waitUntil, type QueueApp } from './queue-e2e.helpers';
+import { JobLog, recordingProcessor, sleep, startQueueApp, waitUntil, type QueueApp, stopCluster } from './queue-e2e.helpers';
 
 // Wiring, roles, bad input, durable adds, orphan reclaim, worker guard and in-process shutdown on the real
 // cluster (no failover here: see queue-failover.e2e-spec.ts).
@@ -51,7 +51,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await cluster?.stop();
+  await stopCluster(cluster);
 });
 
 describe('wiring through @nestjs/bullmq', () => {

@@ -15,6 +15,7 @@ import { RedisHaEvents } from '../connection/redis-ha-events';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { checkEvictionPolicy } from './eviction-check';
 import { OrphanReclaimer } from './orphan-reclaim';
+import { logQueueError } from './queue-error-log';
 import { QueueRegistry } from './queue-registry';
 import { REDIS_HA_QUEUE_NAMES } from './queue.constants';
 import { RedisHaWorker } from './redis-ha-worker';
@@ -24,6 +25,7 @@ import { replaceWorker } from './worker-replacement';
 interface Watch {
   guard: WorkerGuard;
   reclaimer: OrphanReclaimer;
+  onError: (err: Error) => void;
 }
 
 /**
@@ -50,7 +52,10 @@ export class QueueLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
     if (!(worker instanceof RedisHaWorker) || this.watches.has(worker)) return;
     const guard = new WorkerGuard(worker, this.config.queue.workerGuardIntervalMs, (stuck) => this.replace(stuck));
     const reclaimer = new OrphanReclaimer(worker, this.events);
-    this.watches.set(worker, { guard, reclaimer });
+    // Without a listener BullMQ prints every 'error' (each refused reconnect of a failover) with console.error.
+    const onError = (err: Error) => logQueueError(`Worker of "${worker.name}"`, err);
+    worker.on('error', onError);
+    this.watches.set(worker, { guard, reclaimer, onError });
     guard.start();
     void reclaimer.start();
   }
@@ -110,7 +115,7 @@ export class QueueLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
     const watch = this.watches.get(stuck);
     this.watches.delete(stuck);
     watch?.reclaimer.stop();
-    const internal = new Set<unknown>(watch?.guard.listeners ?? []);
+    const internal = new Set<unknown>([...(watch?.guard.listeners ?? []), watch?.onError]);
     const replacement = replaceWorker(stuck, internal, this.discovery);
     this.registry.replaceWorker(stuck, replacement);
   }

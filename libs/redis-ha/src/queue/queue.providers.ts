@@ -1,4 +1,4 @@
-import { Logger, type Provider } from '@nestjs/common';
+import type { Provider } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { getQueueToken, getSharedConfigToken } from '@nestjs/bullmq';
 import type { QueueOptions, WorkerOptions } from 'bullmq';
@@ -10,10 +10,8 @@ import { QueueLifecycle } from './queue-lifecycle';
 import { QueueRegistry } from './queue-registry';
 import { PROCESSOR_METADATA, REDIS_HA_PROCESSOR_CHECK, WORKER_RUN_RETRY_DELAY_MS } from './queue.constants';
 import { RedisHaQueue } from './redis-ha-queue';
-import { isTransientRedisError } from './transient-error';
+import { logQueueError } from './queue-error-log';
 import { fileWorkerPlan } from './worker-plan';
-
-const logger = new Logger('RedisHa:Queue');
 
 /** One queue of `RedisHaModule.registerQueue()`. */
 export interface RegisterQueueOptions {
@@ -82,12 +80,6 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
     },
     inject: [REDIS_HA_CONFIG, RedisHaConnectionFactory, QueueRegistry, QueueLifecycle],
   };
-}
-
-/** Failover noise (the connection layer reports failovers) at debug level; anything else as an error. */
-export function logQueueError(what: string, err: Error): void {
-  if (isTransientRedisError(err)) logger.debug(`${what}: ${err.message}`);
-  else logger.error(`${what}: ${err.message}`);
 }
 
 /**
