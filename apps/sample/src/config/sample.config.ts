@@ -11,6 +11,11 @@ export interface SampleConfig {
   holidaysDelayMs: number;
   /** `REPORT_WORK_MS`: how long the worker spends on one report. @default 5 */
   reportWorkMs: number;
+  /**
+   * `REPORTS_RETRY_WINDOW_MS`: how long `POST /reports` and `GET /reports/:id` keep retrying while Redis cannot
+   * answer (a failover takes ~2-7 s) before answering 503; 0 answers 503 at once. @default 10000
+   */
+  reportsRetryWindowMs: number;
   /** `LOG_LEVEL`: the lowest level logged (`error`, `warn`, `log`, `debug`, `verbose`). @default 'log' */
   logLevel: LogLevel;
 }
@@ -45,6 +50,7 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
     port: int('PORT', 3000, 0, 65_535),
     holidaysDelayMs: int('HOLIDAYS_SOURCE_DELAY_MS', 200, 0, 60_000),
     reportWorkMs: int('REPORT_WORK_MS', 5, 0, 60_000),
+    reportsRetryWindowMs: int('REPORTS_RETRY_WINDOW_MS', 10_000, 0, 120_000),
     logLevel: LEVELS.includes(level) ? level : 'log',
   };
   if (problems.length > 0) throw new Error(`Invalid sample app configuration:\n  ${problems.join('\n  ')}`);

@@ -5,6 +5,7 @@ import {
   Get,
   Headers,
   HttpCode,
+  Inject,
   Logger,
   NotFoundException,
   Param,
@@ -15,10 +16,13 @@ import {
 import { InjectQueue } from '@nestjs/bullmq';
 import { QueueAddNotDurableError, jobIdFor, type RedisHaQueue } from '@app/redis-ha';
 import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { SAMPLE_CONFIG, type SampleConfig } from '../config/sample.config';
 import { ThrottledWarning } from '../logging/throttled-warning';
 import type { MonthlyReport } from './compute-report';
 import { parseReportRequest } from './report-request';
 import { REPORTS_QUEUE, REPORT_JOB } from './reports.constants';
+import { withinRetryWindow } from './retry-window';
 
 /** What `GET /reports/:id` answers. */
 export interface ReportStatus {
@@ -32,15 +36,18 @@ export interface ReportStatus {
 
 /**
  * `POST /reports` queues a report with a durable add (the 202 is sent once a replica has the job, so an
- * accepted report survives a failover); `GET /reports/:id` shows where it is. While Redis cannot take the
- * add (a failover, an outage), the queue's producer fails fast and this answers 503 with `Retry-After`.
+ * accepted report survives a failover); `GET /reports/:id` shows where it is. While Redis cannot answer (a
+ * failover, an outage) both retry for `REPORTS_RETRY_WINDOW_MS`, then answer 503 with `Retry-After`.
  */
 @Controller('reports')
 export class ReportsController {
   private readonly logger = new Logger(ReportsController.name);
   private readonly warning = new ThrottledWarning(this.logger);
 
-  constructor(@InjectQueue(REPORTS_QUEUE) private readonly queue: RedisHaQueue) {}
+  constructor(
+    @InjectQueue(REPORTS_QUEUE) private readonly queue: RedisHaQueue,
+    @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -53,10 +60,13 @@ export class ReportsController {
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 200)) {
       throw new BadRequestException('Idempotency-Key must be 1-200 characters');
     }
+    // The job id is fixed before the first attempt, so a retried add (here, or a client's retry with the same
+    // Idempotency-Key) finds the job an earlier attempt created instead of adding a second one.
+    const jobId = idempotencyKey === undefined ? randomUUID() : jobIdFor(idempotencyKey);
     try {
-      // A retried request with the same Idempotency-Key finds its job instead of adding a second one.
-      const jobId = idempotencyKey === undefined ? undefined : jobIdFor('report', idempotencyKey);
-      const job = await this.queue.add(REPORT_JOB, { month }, { jobId });
+      const job = await withinRetryWindow(this.config.reportsRetryWindowMs, () =>
+        this.queue.add(REPORT_JOB, { month }, { jobId }),
+      );
       res.setHeader('Location', `/reports/${encodeURIComponent(job.id!)}`);
       return { id: job.id! };
     } catch (err) {
@@ -68,22 +78,27 @@ export class ReportsController {
   async status(@Param('id') id: string, @Res({ passthrough: true }) res: Response): Promise<ReportStatus> {
     let report: ReportStatus | undefined;
     try {
-      const job = await this.queue.getJob(id);
-      if (job) {
-        const state = await job.getState();
-        report = {
-          id,
-          state: state === 'completed' || state === 'failed' || state === 'active' ? state : 'waiting',
-          result: (job.returnvalue as MonthlyReport | null) ?? undefined,
-          failedReason: state === 'failed' ? job.failedReason : undefined,
-          finishedOn: job.finishedOn,
-        };
-      }
+      report = await withinRetryWindow(this.config.reportsRetryWindowMs, () => this.read(id));
     } catch (err) {
       throw this.unavailable(res, err, `read report ${id}`);
     }
     if (!report) throw new NotFoundException(`report "${id.slice(0, 200)}" not found`);
     return report;
+  }
+
+  private async read(id: string): Promise<ReportStatus | undefined> {
+    // State first: BullMQ moves a job to completed and stores its result in one script, so a job read after
+    // its state was `completed` has its result (read the other way round, it may not yet).
+    const state = await this.queue.getJobState(id);
+    const job = state === 'unknown' ? undefined : await this.queue.getJob(id);
+    if (!job) return undefined;
+    return {
+      id,
+      state: state === 'completed' || state === 'failed' || state === 'active' ? state : 'waiting',
+      result: (job.returnvalue as MonthlyReport | null) ?? undefined,
+      failedReason: state === 'failed' ? job.failedReason : undefined,
+      finishedOn: job.finishedOn,
+    };
   }
 
   private unavailable(res: Response, err: unknown, what: string): ServiceUnavailableException {

@@ -2,6 +2,7 @@ import { Inject, Logger } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { SAMPLE_CONFIG, type SampleConfig } from '../config/sample.config';
+import { ThrottledWarning } from '../logging/throttled-warning';
 import { computeReport, type MonthlyReport } from './compute-report';
 import type { ReportRequest } from './report-request';
 import { REPORTS_QUEUE } from './reports.constants';
@@ -14,6 +15,7 @@ import { REPORTS_QUEUE } from './reports.constants';
 @Processor(REPORTS_QUEUE, { concurrency: 10 })
 export class ReportsProcessor extends WorkerHost {
   private readonly logger = new Logger(ReportsProcessor.name);
+  private readonly connectionWarning = new ThrottledWarning(this.logger);
 
   constructor(@Inject(SAMPLE_CONFIG) private readonly config: SampleConfig) {
     super();
@@ -28,5 +30,14 @@ export class ReportsProcessor extends WorkerHost {
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, err: Error): void {
     this.logger.warn(`report ${job?.id} attempt ${job?.attemptsMade} failed: ${err.message}`);
+  }
+
+  /**
+   * Connection errors of the worker (every failover has some; the library reconnects it). Without a listener
+   * BullMQ prints each one with its stack to the console.
+   */
+  @OnWorkerEvent('error')
+  onError(err: Error): void {
+    this.connectionWarning.warn(`worker connection: ${err.message}`);
   }
 }
