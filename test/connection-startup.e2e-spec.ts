@@ -1,4 +1,12 @@
-import { RedisHaConfigError, RedisHaConnectionError, getRedisToken } from '../libs/redis-ha/src';
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type Redis from 'ioredis';
+import {
+  RedisHaConfigError,
+  RedisHaConnectionError,
+  RedisHaModule,
+  getRedisToken,
+} from '../libs/redis-ha/src';
 import { startHaApp } from './helpers/ha-app';
 import { LocalCluster } from './helpers/local-cluster';
 
@@ -105,6 +113,38 @@ describe('startup: bad input fails fast with the setting to fix; shutdown leaves
     const app = await startHaApp({ env: { ...env, REDIS_LAZY_CONNECT: 'true' }, cache: false });
     try {
       expect(await app.get(getRedisToken()).set('lazy', '1')).toBe('OK');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('forRootAsync: options from an injected factory, still merged over the environment', async () => {
+    @Injectable()
+    class Settings {
+      readonly masterName = 'mymaster';
+    }
+    @Module({ providers: [Settings], exports: [Settings] })
+    class SettingsModule {}
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        RedisHaModule.forRootAsync({
+          imports: [SettingsModule],
+          inject: [Settings],
+          useFactory: (settings: Settings) => ({
+            env,
+            masterName: settings.masterName,
+            cache: false as const,
+          }),
+          connectionNames: ['events'],
+        }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      expect(await app.get<Redis>(getRedisToken()).set('async', '1')).toBe('OK');
+      expect(await app.get<Redis>(getRedisToken('events')).ping()).toBe('PONG');
     } finally {
       await app.close();
     }
