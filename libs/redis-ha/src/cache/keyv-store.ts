@@ -61,5 +61,39 @@ export function createCacheKeyv(link: CacheStoreLink): Keyv {
   keyv.hooks.addHandler(KeyvHooks.PRE_SET, (data: { key: string; ttl?: number }) => {
     if (!(data.ttl !== undefined && data.ttl > 0)) data.ttl = link.store?.keys.ttlMs(data.key);
   });
+  return withDirectPaths(keyv, link);
+}
+
+/**
+ * `get(key)` and `set(key, value, ttl)` of one key straight to the store, as Keyv would do them but without its
+ * generic layers (hooks, stats, two extra async steps): they are every call of `CACHE_MANAGER` and
+ * `CacheInterceptor`. Anything else (arrays of keys, `has`, iteration) and any hook an app adds goes through Keyv.
+ */
+function withDirectPaths(keyv: Keyv, link: CacheStoreLink): Keyv {
+  const viaKeyv = { get: keyv.get.bind(keyv), set: keyv.set.bind(keyv) };
+  // `hooks.handlers` copies the map on each read: look at the live one (our preSet hook is the only one by default).
+  const live = (keyv.hooks as unknown as { _hookHandlers?: Map<string, unknown[]> })._hookHandlers;
+  const ownHooksOnly = () => live !== undefined && live.size === 1 && live.get(KeyvHooks.PRE_SET)?.length === 1;
+  keyv.get = ((key: string | string[], options?: { raw?: boolean }) => {
+    const store = link.store;
+    if (!store || Array.isArray(key) || !ownHooksOnly()) return viaKeyv.get(key as string, options as { raw: false });
+    return store.getRaw(key).then((raw) => {
+      if (raw === undefined) return undefined;
+      const data = store.serializer.deserialize(raw);
+      if (typeof data.expires === 'number' && Date.now() > data.expires) return undefined;
+      return options?.raw ? data : data.value;
+    });
+  }) as Keyv['get'];
+  keyv.set = ((key: string, value: unknown, ttl?: number) => {
+    const store = link.store;
+    if (!store || !ownHooksOnly()) return viaKeyv.set(key, value, ttl);
+    const ttlMs = ttl !== undefined && ttl > 0 ? ttl : store.keys.ttlMs(key);
+    try {
+      const raw = store.serializer.serialize({ value, expires: Date.now() + ttlMs });
+      return store.set(key, raw, ttlMs).then(() => true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }) as Keyv['set'];
   return keyv;
 }
