@@ -72,6 +72,7 @@ describe('cache: every Redis node down, then back', () => {
     await waitUntil('the way back to Redis', () => app.status.mode === 'redis' && none.status.mode === 'redis', 30_000);
 
     expect(app.metrics.recoveries).toBe(1);
+    expect(app.status.transitions).toBe(2); // redis -> fallback -> redis
     expect(app.metrics.fallbackItems).toBe(0); // dropped, not merged
     expect(await app.manager.get('kept')).toBe('from redis');
     // Keys written or deleted while on the fallback were deleted from Redis: no outdated value comes back.

@@ -48,6 +48,7 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
 
   it('get/set/del/wrap through CACHE_MANAGER store in Redis under cache:<version>: with a TTL', async () => {
     expect(app.status.mode).toBe('redis');
+    expect(app.status.transitions).toBe(0); // starting on Redis is not a switch
     await app.manager.set('greeting', { text: 'hello' });
     expect(await app.manager.get('greeting')).toEqual({ text: 'hello' });
     expect(await admin.exists('cache:v1:greeting')).toBe(1);

@@ -12,6 +12,12 @@ export class CacheStatus {
   since = new Date();
   transitions = 0;
 
+  /** The mode the cache starts in: not a transition (`transitions` counts switches while running). */
+  initial(mode: CacheMode): void {
+    this.mode = mode;
+    this.since = new Date();
+  }
+
   set(mode: CacheMode): void {
     if (mode === this.mode) return;
     this.mode = mode;

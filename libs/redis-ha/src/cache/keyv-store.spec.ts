@@ -60,6 +60,18 @@ describe('createCacheKeyv (the store behind CACHE_MANAGER)', () => {
     expect(seen).toEqual(['users:9']);
   });
 
+  it('many-key calls (cache-manager mset/mget/mdel) go through Keyv to the same store', async () => {
+    const { keyv, writes } = setup();
+    await keyv.setMany([
+      { key: 'a', value: 1 },
+      { key: 'holidays:b', value: new Set([2]) },
+    ]);
+    expect(writes.map((w) => w.ttl)).toEqual([120_000, 60_000]);
+    expect(await keyv.getMany(['a', 'holidays:b', 'c'])).toEqual([1, new Set([2]), undefined]);
+    await keyv.deleteMany(['a', 'holidays:b']);
+    expect(await keyv.getMany(['a', 'holidays:b'])).toEqual([undefined, undefined]);
+  });
+
   it('works before the store is linked (everything misses)', async () => {
     const keyv = createCacheKeyv(new CacheStoreLink());
     expect(await keyv.get('x')).toBeUndefined();

@@ -70,8 +70,8 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
 
   /** Startup never fails because of the cache: without Redis it starts on the fallback. */
   async onModuleInit(): Promise<void> {
-    if (!this.connections) return this.status.set('disabled');
-    this.status.set('redis');
+    if (!this.connections) return this.status.initial('disabled');
+    this.status.initial('redis');
     await this.connections.connect().catch((err: Error) => this.fallback.trip(`Redis unreachable at startup (${err.message})`));
   }
 
