@@ -2,7 +2,8 @@
  * `npm run demo`: the sample app (apps/sample) on the local HA cluster, in one command.
  *
  * 1. Uses the background cluster of `npm run cluster:up` (.cluster/state.json) when it runs; otherwise starts
- *    it (down-after-milliseconds 2000, so a failover takes ~3 s to watch rather than ~6 s).
+ *    it (down-after-milliseconds 2000, so a failover takes ~3 s to watch rather than ~6 s), after
+ *    `npm run setup` (scripts/ensure-redis.sh) when the Redis binaries are missing.
  * 2. Runs the sample app in this process on PORT (default 3000) with the cluster's environment, as a user's
  *    app gets it (the ACL `app` user, keys under `app:`).
  * 3. Prints the URLs and how to cause a live failover from another terminal.
@@ -14,8 +15,11 @@
 import '../test/helpers/app-alias';
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { createApp } from '../apps/sample/src/create-app';
 import type { LocalCluster } from '../test/helpers/local-cluster';
+import { findBinary } from '../test/helpers/cluster-process';
 import { downCluster, upCluster } from '../test/helpers/cluster-state-file';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -60,7 +64,19 @@ function banner(url: string, cluster: LocalCluster): void {
   say();
 }
 
+/** `npm run setup` when redis-server or redis-sentinel is not on PATH: it installs them or says how. */
+function ensureRedis(): void {
+  try {
+    findBinary('redis');
+    findBinary('sentinel');
+  } catch {
+    const setup = spawnSync('bash', [join(__dirname, 'ensure-redis.sh')], { stdio: 'inherit' });
+    if (setup.status !== 0) throw new Error('Redis is not installed (see above)');
+  }
+}
+
 async function main(): Promise<void> {
+  ensureRedis();
   const up = await upCluster({ downAfterMs: 2000 });
   cluster = up.cluster;
   startedCluster = up.started;

@@ -119,6 +119,8 @@ describe('sample app process through outages', () => {
   const backupDir = mkdtempSync(join(tmpdir(), 'sample-backup-'));
   /** Reports accepted along the way, checked again after the outage and in the restored cluster. */
   const reportIds: string[] = [];
+  /** Printed at the end: the figures for the README. */
+  const figures: Record<string, Record<string, number>> = {};
 
   async function acceptReports(count: number): Promise<string[]> {
     const ids: string[] = [];
@@ -145,6 +147,7 @@ describe('sample app process through outages', () => {
     await restored?.stop();
     await cluster?.stop();
     rmSync(backupDir, { recursive: true, force: true });
+    console.log(`sample outage figures ${JSON.stringify(figures)}`);
   });
 
   it('two sentinels down: no failover; /health says why, holidays still answer, reports come back with the master', async () => {
@@ -182,6 +185,7 @@ describe('sample app process through outages', () => {
       expect(report.body.details.sentinels.problems.join(' ')).toMatch(/quorum lost/);
       expect(report.body.error.redis).toMatchObject({ status: 'down' });
 
+      const restartAt = Date.now();
       await cluster.startNode(master);
       await poll(
         'ready again',
@@ -189,7 +193,9 @@ describe('sample app process through outages', () => {
         20_000,
         200,
       );
+      const readyAfterMs = Date.now() - restartAt;
       const seen = await watch.stop();
+      figures['two-sentinels-down'] = { probes: seen.length, readyAfterMasterBackMs: readyAfterMs };
       expect(seen.every((s) => s.live === 200 && s.holidays === 200)).toBe(true);
       expect(seen.some((s) => s.ready === 503 && s.cache === 'fallback')).toBe(true);
       await acceptReports(1);
@@ -232,6 +238,12 @@ describe('sample app process through outages', () => {
     expect(during.filter((s) => s.cache !== 'fallback')).toEqual([]);
     expect(seen[seen.length - 1]).toMatchObject({ ready: 200 });
     expect(readyAfterMs).toBeLessThan(20_000);
+    figures['whole-cluster-down'] = {
+      probes: seen.length,
+      outageMs: upAt - downAt,
+      readyAfterRestartMs: readyAfterMs,
+      liveNot200: seen.filter((s) => s.live !== 200).length,
+    };
 
     // Without a restart: new reports are taken and done, the earlier ones are still there (AOF).
     await acceptReports(2);

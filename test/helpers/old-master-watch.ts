@@ -12,6 +12,8 @@ export interface OldMasterReport {
   commands: Record<string, string>;
   /** How long it still said `role:master` after the watch started. */
   masterForMs: number;
+  /** `CLIENT LIST` entries of the `app` user (name, last command) seen when a write was applied. */
+  writers: string[];
 }
 
 /** Commands that change data. Scripts (BullMQ runs everything as EVALSHA) count too: they may write. */
@@ -51,6 +53,7 @@ export async function watchOldMaster(
     await admin.config('RESETSTAT');
     const dirtyAtStart = Number(infoField(await admin.info('persistence'), 'rdb_changes_since_last_save'));
     let last = { dirty: dirtyAtStart, stats: {} as Record<string, Record<string, number>>, at: started };
+    const writers = new Set<string>();
     await poll(
       `port ${port} to become a replica`,
       async () => {
@@ -64,6 +67,12 @@ export async function watchOldMaster(
         // A save resets the counter; a write between two polls then shows as a drop we cannot size: count 1.
         const applied = dirty >= last.dirty ? dirty - last.dirty : 1;
         last = { dirty: last.dirty + applied, stats: parseCommandStats(info), at: Date.now() };
+        if (applied > 0) {
+          const clients = (await admin.call('CLIENT', 'LIST')) as string;
+          for (const line of clients.split('\n').filter((l) => / user=app /.test(l))) {
+            writers.add(/ name=(\S*)/.exec(line)?.[1] + ' ' + / cmd=(\S*)/.exec(line)?.[1]);
+          }
+        }
         return false;
       },
       timeoutMs,
@@ -80,6 +89,7 @@ export async function watchOldMaster(
         ]),
       ),
       masterForMs: last.at - started,
+      writers: [...writers],
     };
   } finally {
     admin.disconnect();
