@@ -6,7 +6,8 @@ import { TrackedClient } from './tracked-client';
 /**
  * The cache's ioredis clients, made by `RedisHaConnectionFactory` (which owns and closes them):
  * - `cache` (writer role): every write, and the reads unless `CACHE_READ_FROM` sends them to replicas;
- *   auto-pipelined, each command bounded by `CACHE_TIMEOUT_MS`.
+ *   auto-pipelined (one write per batch instead of one per command: the cache's throughput), each command
+ *   bounded by half of `CACHE_TIMEOUT_MS` (see `AUTO_PIPELINED_SHARE`).
  * - `cache-reader` (reader role, replicas), only when `CACHE_READ_FROM` is not `master` in sentinel mode.
  * - `cache-durable` (writer role), created on the first durable write: `WAIT` holds its connection until the
  *   replicas answer, so it must not sit in front of other commands; bounded by the timeout plus the wait.
@@ -22,9 +23,10 @@ export class CacheConnections {
     private readonly config: RedisHaConfig,
   ) {
     const { timeoutMs, readFrom } = config.cache;
-    this.writer = new TrackedClient(factory.create('writer', 'cache', overrides(timeoutMs, true)));
+    const commandTimeout = Math.max(5, Math.floor(timeoutMs * AUTO_PIPELINED_SHARE));
+    this.writer = new TrackedClient(factory.create('writer', 'cache', overrides(commandTimeout, true)));
     if (readFrom !== 'master' && config.connection.mode === 'sentinel') {
-      const options = { ...overrides(timeoutMs, true), role: 'slave' as const };
+      const options = { ...overrides(commandTimeout, true), role: 'slave' as const };
       this.reader = new TrackedClient(factory.create('reader', 'cache-reader', options));
     }
   }
@@ -60,6 +62,15 @@ export class CacheConnections {
     for (const conn of [this.writer, this.reader, this.durableClient]) conn?.dispose();
   }
 }
+
+/**
+ * ioredis runs one auto-pipeline of a client at a time: while a batch hangs (a frozen master), the next batch
+ * waits unsent, in no command queue, so no command deadline covers that wait. Each command gets half of
+ * `CACHE_TIMEOUT_MS`: a call waits at most for the batch ahead of it and then for its own, within the bound,
+ * at no cost per call (a per-call timer or race cost ~7 % of the cache's throughput). Concurrent calls that
+ * queue behind each other fail together, so the breaker opens after the first batch.
+ */
+const AUTO_PIPELINED_SHARE = 0.5;
 
 function overrides(commandTimeout: number, enableAutoPipelining: boolean): RedisOptions {
   return { keyPrefix: '', commandTimeout, enableAutoPipelining };

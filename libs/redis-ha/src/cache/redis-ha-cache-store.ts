@@ -8,7 +8,6 @@ import { CacheKeys } from './cache-keys';
 import { CacheMetrics } from './cache-metrics';
 import { CacheSerializer, SKIP_ENTRY } from './cache-serializer';
 import { CacheMode, CacheStatus } from './cache-status';
-import { CallDeadline } from './call-deadline';
 import { CacheConnections } from './cache-connections';
 import { CacheStoreLink } from './cache-store-link';
 import { type CacheReadResult, type CacheWriteResult, MISS, SKIPPED, STORED } from './cache-results';
@@ -33,8 +32,6 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   private readonly connections?: CacheConnections;
   private readonly writer?: TrackedClient;
   private readonly reader?: TrackedClient;
-  private readonly deadline: CallDeadline;
-  private readonly durableDeadline: CallDeadline;
   private closing = false;
 
   constructor(
@@ -49,8 +46,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     this.keys = new CacheKeys(this.config);
     this.serializer = new CacheSerializer(this.config.maxValueBytes, () => this.metrics.rejectedWrites++);
     this.recent = new RecentWrites(this.config.readYourWritesMs);
-    this.deadline = new CallDeadline(this.config.timeoutMs);
-    this.durableDeadline = new CallDeadline(this.config.timeoutMs + this.config.waitTimeoutMs);
+
     this.fallback = new FallbackController(this.config, status, metrics, this, this.logger);
     if (this.config.enabled) {
       this.connections = new CacheConnections(factory, root);
@@ -95,7 +91,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     const redisKey = this.keys.redisKey(key);
     if (!this.fallback.active) {
       try {
-        const raw = await this.deadline.bound(this.readerFor(key).client.get(redisKey));
+        const raw = await this.readerFor(key).client.get(redisKey);
         this.fallback.success();
         if (raw === null) {
           this.metrics.misses++;
@@ -135,7 +131,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
       try {
         const wait = waitReplicas ?? this.keys.waitReplicas(key);
         const durable = wait > 0 ? await this.setDurable(redisKey, raw, ttl, wait) : undefined;
-        if (!durable) await this.deadline.bound(this.writer.client.set(redisKey, raw, 'PX', ttl));
+        if (!durable) await this.writer.client.set(redisKey, raw, 'PX', ttl);
         this.fallback.success();
         this.fallback.written(key);
         this.metrics.sets++;
@@ -157,7 +153,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     this.metrics.deletes++;
     if (!this.fallback.active) {
       try {
-        const removed = await this.deadline.bound(this.writer.client.del(redisKey));
+        const removed = await this.writer.client.del(redisKey);
         this.fallback.success();
         this.fallback.written(key);
         return removed > 0;
@@ -187,8 +183,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   async tryLock(key: string, ttlMs: number): Promise<boolean> {
     if (!this.writer || this.fallback.active) return true;
     try {
-      const lock = this.writer.client.set(this.keys.lockKey(key), String(process.pid), 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
-      const reply = await this.deadline.bound(lock);
+      const reply = await this.writer.client.set(this.keys.lockKey(key), String(process.pid), 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
       this.fallback.success();
       return reply === 'OK';
     } catch (err) {
@@ -199,12 +194,12 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
 
   /** Part of `RedisRecovery`: a write, so that a replica or a master refusing writes does not count as back. */
   async probe(): Promise<void> {
-    if (this.writer) await this.deadline.bound(this.writer.client.set(this.keys.probeKey(), String(process.pid), 'PX', 10_000));
+    await this.writer?.client.set(this.keys.probeKey(), String(process.pid), 'PX', 10_000);
   }
 
   /** Part of `RedisRecovery`. */
   async invalidate(keys: string[]): Promise<void> {
-    if (this.writer && keys.length > 0) await this.deadline.bound(this.writer.client.del(...keys.map((k) => this.keys.redisKey(k))));
+    if (this.writer && keys.length > 0) await this.writer.client.del(...keys.map((k) => this.keys.redisKey(k)));
   }
 
   private readerFor(key: string): TrackedClient {
@@ -215,8 +210,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
 
   private async setDurable(redisKey: string, raw: string, ttl: number, wait: number): Promise<DurableWriteResult> {
     const { timeoutMs, waitTimeoutMs } = this.config;
-    const deadline = Date.now() + timeoutMs + waitTimeoutMs;
-    const result = await this.durableDeadline.bound(durableSet(this.connections!.durable, redisKey, raw, ttl, wait, waitTimeoutMs, deadline));
+    const result = await durableSet(this.connections!.durable, redisKey, raw, ttl, wait, waitTimeoutMs, Date.now() + timeoutMs + waitTimeoutMs);
     this.metrics.durableRetries += result.attempts - 1;
     if (result.confirmed) this.metrics.durableConfirmed++;
     else this.metrics.durableUnconfirmed++;
