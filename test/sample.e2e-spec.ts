@@ -55,7 +55,7 @@ interface Figures extends HttpLoadSummary {
   switchMs?: number;
   reportsLost: number;
   reportsDoneAfterFaultMs: number;
-  oldMaster?: Omit<OldMasterReport, 'commands' | 'writers'>;
+  oldMaster?: Omit<OldMasterReport, 'commands' | 'appClients'> & { appConnections: number };
 }
 
 describe('sample app on the local HA cluster', () => {
@@ -95,7 +95,7 @@ describe('sample app on the local HA cluster', () => {
     expect(sw.from).toBe(old);
     await options.recover?.(old);
     // The load goes on while the old master is back and still says master (up to ~11 s): the risky window.
-    const { commands, writers, ...oldMaster } = await watchOldMaster(cluster, old);
+    const { commands, appClients, ...oldMaster } = await watchOldMaster(cluster, old);
     await sleep(1_000);
     const summary = await load.stop();
     const accepted = load.accepted();
@@ -112,7 +112,7 @@ describe('sample app on the local HA cluster', () => {
       switchMs: sw.at - at,
       reportsLost: reports.lost.length + reports.failed.length + reports.pending.length,
       reportsDoneAfterFaultMs: Math.max(0, ...beforeSwitch) - at,
-      oldMaster,
+      oldMaster: { ...oldMaster, appConnections: appClients.length },
     };
     figures[name] = result;
     // For a failure's message: the slowest answers (sent when, relative to the fault), and what the old master ran.
@@ -140,7 +140,7 @@ describe('sample app on the local HA cluster', () => {
     expect(result.reportsDoneAfterFaultMs).toBeLessThan(result.switchMs! + 10_000);
     below(oldMaster.appliedWrites, 1, 'writes the old master applied after the switch', [
       JSON.stringify(commands),
-      ...writers,
+      `app connections on it: ${appClients.join(', ') || 'none'}`,
     ]);
     await expect(cluster.waitForRole(old, 'slave', 5_000)).resolves.toBeUndefined();
     const ready = await get(sample.url, '/health/ready');
