@@ -181,7 +181,7 @@ describe('durable adds', () => {
     );
     const failure = strict.queue('durable3').add('job', { n: 1 });
     await expect(failure).rejects.toThrow(QueueAddNotDurableError);
-    await expect(failure).rejects.toThrow(/only 2 of 3 replica\(s\) confirmed it within 200 ms/);
+    await expect(failure).rejects.toThrow(/only [0-2] of 3 replica\(s\) confirmed it within 200 ms/);
     await expect(strict.queue('durable3').add('job', { n: 2 }, { durable: false })).resolves.toBeDefined();
   });
 });

@@ -37,13 +37,22 @@ export class RedisHaQueue extends Queue {
     super(name, opts);
   }
 
-  override async add(name: string, data: unknown, opts?: RedisHaJobsOptions): Promise<Job> {
+  override add(name: string, data: unknown, opts?: RedisHaJobsOptions): Promise<Job> {
+    // Not async: a plain add is BullMQ's own promise, nothing more on the hot path.
     const { durable, ...jobOpts } = opts ?? {};
-    checkPayload(data, this.settings.maxPayloadBytes, { queueName: this.name, jobName: name });
-    if (!(durable ?? this.settings.durableAdds)) return super.add(name, data, jobOpts);
+    try {
+      checkPayload(data, this.settings.maxPayloadBytes, { queueName: this.name, jobName: name });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!(durable ?? this.settings.durableAdds)) return super.add(name, data, opts && jobOpts);
+    return this.addDurably(name, data, jobOpts);
+  }
+
+  private async addDurably(name: string, data: unknown, opts: JobsOptions): Promise<Job> {
     const barrier = await this.replicaBarrier();
     const ticket = barrier.ticket();
-    const job = await super.add(name, data, jobOpts);
+    const job = await super.add(name, data, opts);
     await barrier.confirm(ticket, job.id);
     return job;
   }
