@@ -55,7 +55,7 @@ interface Figures extends HttpLoadSummary {
   switchMs?: number;
   reportsLost: number;
   reportsDoneAfterFaultMs: number;
-  oldMaster?: Omit<OldMasterReport, 'commands' | 'appClients'> & { appConnections: number };
+  oldMaster?: Omit<OldMasterReport, 'commands' | 'appClients'> & { appConnections: string[] };
 }
 
 describe('sample app on the local HA cluster', () => {
@@ -112,7 +112,7 @@ describe('sample app on the local HA cluster', () => {
       switchMs: sw.at - at,
       reportsLost: reports.lost.length + reports.failed.length + reports.pending.length,
       reportsDoneAfterFaultMs: Math.max(0, ...beforeSwitch) - at,
-      oldMaster: { ...oldMaster, appConnections: appClients.length },
+      oldMaster: { ...oldMaster, appConnections: appClients },
     };
     figures[name] = result;
     // For a failure's message: the slowest answers (sent when, relative to the fault), and what the old master ran.
