@@ -65,8 +65,6 @@ function slowest(calls: Call[], op: Call['op']): number {
   return Math.max(0, ...calls.filter((c) => c.op === op).map((c) => c.ms));
 }
 
-// testTimeout in jest.config.js sits in a project, where Jest ignores it: failovers take longer than 5 s.
-jest.setTimeout(180_000);
 
 describe('cache through a failover', () => {
   let cluster: LocalCluster;

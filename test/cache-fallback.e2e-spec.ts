@@ -1,8 +1,6 @@
 import { type CacheApp, sleep, startCacheApp, timed, waitUntil } from './cache-e2e.helpers';
 import { LocalCluster } from './helpers/local-cluster';
 
-// testTimeout in jest.config.js sits in a project, where Jest ignores it: restarts take longer than 5 s.
-jest.setTimeout(180_000);
 
 const TIMEOUT_MS = 300;
 const SLACK_MS = 150;

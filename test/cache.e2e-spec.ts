@@ -24,8 +24,6 @@ class TimeController {
   }
 }
 
-// testTimeout in jest.config.js sits in a project, where Jest ignores it: failovers take longer than 5 s.
-jest.setTimeout(180_000);
 
 describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
   let cluster: LocalCluster;
