@@ -183,6 +183,15 @@ export class LocalCluster {
     const master = await this.sentinels.waitForAgreement(timeoutMs);
     const replicas = this.redisPorts.filter((port) => port !== master);
     await Promise.all(replicas.map((port) => this.waitForRole(port, 'slave', timeoutMs)));
+    // The master's own view lags the replicas' by a moment: until it lists both as online, WAIT 2 confirms 1.
+    await poll(
+      'the master to list both replicas online',
+      async () => {
+        const info = await query<string>(master, this.adminCredentials(), 'INFO', 'replication');
+        return (info.match(/^slave\d+:.*state=online/gm) ?? []).length >= replicas.length || undefined;
+      },
+      timeoutMs,
+    );
     return master;
   }
 
