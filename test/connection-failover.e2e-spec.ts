@@ -68,8 +68,10 @@ describe('HA connections through real failovers', () => {
   it('writes and reads through the writer, the reader and a named connection', async () => {
     await writer.set('hello', 'world');
     expect(await writer.get('hello')).toBe('world');
-    await sleep(100);
+    // Replication is asynchronous: give the replica a moment, then the reader must see the write.
+    for (let i = 0; i < 20 && (await reader.get('hello')) !== 'world'; i++) await sleep(50);
     expect(await reader.get('hello')).toBe('world');
+    expect((await reader.role())[0]).toBe('slave');
     const jobs = app.get<Redis>(getRedisToken('jobs'));
     expect(await jobs.ping()).toBe('PONG');
     admin = cluster.admin(await cluster.master());

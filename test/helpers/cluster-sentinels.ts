@@ -110,7 +110,9 @@ export class SentinelView {
           const replicas = (
             await query<unknown[]>(sentinel, this.creds, 'SENTINEL', 'REPLICAS', MASTER_NAME)
           ).map(toRecord);
-          if (replicas.some((r) => r.flags !== 'slave')) return undefined; // s_down or disconnected
+          // s_down or disconnected; or a rejoined old master the sentinel has not yet seen converted (a
+          // SENTINEL FAILOVER then aborts with -failover-abort-slave-timeout).
+          if (replicas.some((r) => r.flags !== 'slave' || r['role-reported'] !== 'slave')) return undefined;
           await query(sentinel, this.creds, 'SENTINEL', 'CKQUORUM', MASTER_NAME);
         }
         return master;

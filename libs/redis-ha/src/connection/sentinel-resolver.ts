@@ -32,6 +32,7 @@ const BAD_FLAGS = /s_down|o_down|disconnected/;
  */
 export class SentinelResolver {
   private readonly clients: Array<{ sentinel: HostPort; client: Redis }>;
+  private readonly readyWaits = new Map<Redis, Promise<void>>();
 
   constructor(
     sentinels: HostPort[],
@@ -74,7 +75,7 @@ export class SentinelResolver {
   async replica(): Promise<HostPort | undefined> {
     if (!this.clients.some(({ client }) => client.status === 'ready')) {
       // At startup the sentinel connections may still be opening: wait for the first, not for all.
-      await Promise.any(this.clients.map(({ client }) => waitReady(client, this.timeoutMs))).catch(() => undefined);
+      await Promise.any(this.clients.map(({ client }) => this.ready(client))).catch(() => undefined);
     }
     for (const { client } of this.clients) {
       if (client.status !== 'ready') continue;
@@ -82,7 +83,13 @@ export class SentinelResolver {
         const replies = (await client.call('SENTINEL', 'REPLICAS', this.masterName)) as unknown[];
         const healthy = replies
           .map(toObject)
-          .filter((r) => !BAD_FLAGS.test(r.flags ?? '') && r['master-link-status'] === 'ok');
+          // role-reported: a restarted old master is listed as a replica while it still says master (~10 s).
+          .filter(
+            (r) =>
+              !BAD_FLAGS.test(r.flags ?? '') &&
+              r['master-link-status'] === 'ok' &&
+              (r['role-reported'] ?? 'slave') === 'slave',
+          );
         const pick = healthy[Math.floor(Math.random() * healthy.length)];
         return pick ? this.nat({ host: pick.ip, port: Number(pick.port) }) : undefined;
       } catch {
@@ -99,9 +106,19 @@ export class SentinelResolver {
     }
   }
 
+  /** One pending wait per client, however many lookups wait on it (a down sentinel would collect listeners). */
+  private ready(client: Redis): Promise<void> {
+    let pending = this.readyWaits.get(client);
+    if (!pending) {
+      pending = waitReady(client, this.timeoutMs).finally(() => this.readyWaits.delete(client));
+      this.readyWaits.set(client, pending);
+    }
+    return pending;
+  }
+
   private async ask(sentinel: HostPort, client: Redis): Promise<SentinelAnswer> {
     try {
-      if (client.status !== 'ready') await waitReady(client, this.timeoutMs);
+      if (client.status !== 'ready') await this.ready(client);
       const info = toObject(await client.call('SENTINEL', 'MASTER', this.masterName));
       if (BAD_FLAGS.test(info.flags ?? '') && info.flags?.includes('o_down')) {
         return {
