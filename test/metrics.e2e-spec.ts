@@ -57,7 +57,12 @@ describe('GET /metrics (real cluster)', () => {
   beforeAll(async () => {
     cluster = await LocalCluster.start({ basePort: 27430, downAfterMs: 2000, failoverTimeoutMs: 5000 });
     await cluster.waitUntilHealthy();
-    h = await startHealthApp({ ...cluster.env(), REDIS_KEY_PREFIX: 'app:', HEALTH_SHUTDOWN_DELAY_MS: '0' });
+    h = await startHealthApp({
+      ...cluster.env(),
+      REDIS_KEY_PREFIX: 'app:',
+      HEALTH_SHUTDOWN_DELAY_MS: '0',
+      METRICS_LATENCY_SAMPLE_EVERY: '1', // exact counts below; sampling is unit-tested
+    });
     queue = await addQueue(h.app, 'metric-jobs', async (job) => {
       if (job.data.fail) throw new Error('asked to fail');
       return 'ok';

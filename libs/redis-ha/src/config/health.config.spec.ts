@@ -32,6 +32,7 @@ describe('health and metrics config', () => {
       metricsEnabled: true,
       metricsPrefix: 'redis_ha_',
       metricsLatencyBuckets: [...DEFAULT_LATENCY_BUCKETS],
+      metricsLatencySampleEvery: 8,
       metricsDefault: false,
     });
   });
@@ -53,6 +54,7 @@ describe('health and metrics config', () => {
     [{ METRICS_PREFIX: 'myapp_redis_' }, { metricsPrefix: 'myapp_redis_' }],
     [{ METRICS_PREFIX: 'ns:redis_' }, { metricsPrefix: 'ns:redis_' }],
     [{ METRICS_LATENCY_BUCKETS: '0.001, 0.01,0.1 ,1' }, { metricsLatencyBuckets: [0.001, 0.01, 0.1, 1] }],
+    [{ METRICS_LATENCY_SAMPLE_EVERY: '1' }, { metricsLatencySampleEvery: 1 }],
     [{ METRICS_DEFAULT_METRICS: 'true' }, { metricsDefault: true }],
   ];
   it.each(valid)('%j', (env, expected) => {
@@ -81,6 +83,10 @@ describe('health and metrics config', () => {
     [
       { METRICS_PREFIX: '9lives_' },
       'METRICS_PREFIX: "9lives_" is not a valid Prometheus name prefix (letters, digits, _ and :)',
+    ],
+    [
+      { METRICS_LATENCY_SAMPLE_EVERY: '0' },
+      'METRICS_LATENCY_SAMPLE_EVERY: must be between 1 and 1000, got 0',
     ],
     [
       { METRICS_LATENCY_BUCKETS: '0.1,0.01' },

@@ -39,6 +39,11 @@ export interface HealthConfig {
    * @default 0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10
    */
   metricsLatencyBuckets: number[];
+  /**
+   * `METRICS_LATENCY_SAMPLE_EVERY`: time one command in N; each timed command counts for N in the histogram
+   * and the error counter. Timing every command (1) costs ~6 % of GET/SET throughput at 50 in flight. @default 8
+   */
+  metricsLatencySampleEvery: number;
   /** `METRICS_DEFAULT_METRICS`: also export prom-client's Node.js process metrics. @default false */
   metricsDefault: boolean;
 }
@@ -67,6 +72,10 @@ export function parseHealthConfig(reader: EnvReader, options: Partial<HealthConf
     metricsPrefix: options.metricsPrefix ?? reader.string('METRICS_PREFIX') ?? 'redis_ha_',
     metricsLatencyBuckets: options.metricsLatencyBuckets ??
       parseBuckets(reader) ?? [...DEFAULT_LATENCY_BUCKETS],
+    metricsLatencySampleEvery:
+      options.metricsLatencySampleEvery ??
+      reader.int('METRICS_LATENCY_SAMPLE_EVERY', { min: 1, max: 1000 }) ??
+      8,
     metricsDefault: options.metricsDefault ?? reader.bool('METRICS_DEFAULT_METRICS') ?? false,
   };
   validate(reader, config, options);

@@ -63,13 +63,14 @@ export class HistogramSeries {
     this.counts = new Float64Array(bounds.length);
   }
 
-  observe(value: number): void {
+  /** Records `value`; `weight` > 1 when one sampled observation stands for that many. */
+  observe(value: number, weight = 1): void {
     const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > bounds[i]) i++;
-    if (i < bounds.length) this.counts[i]++;
-    this.sum += value;
-    this.count++;
+    if (i < bounds.length) this.counts[i] += weight;
+    this.sum += value * weight;
+    this.count += weight;
   }
 
   /** Prometheus' `_bucket{le}`, `_sum` and `_count` lines of this series. */

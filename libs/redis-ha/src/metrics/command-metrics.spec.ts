@@ -77,3 +77,20 @@ describe('CommandMetrics', () => {
     expect(client.sendCommand).toBe(wrapped);
   });
 });
+
+describe('CommandMetrics sampling', () => {
+  it('times one command in N and counts it N times', async () => {
+    const metrics = new CommandMetrics([1], 4);
+    const client = new FakeClient();
+    metrics.hook(client as unknown as Redis, 'writer', 'default');
+    const commands = Array.from({ length: 8 }, () => new Command('get', ['k']));
+    const replies = commands.map((c) => (client as unknown as Redis).sendCommand(c));
+    const wrapped = commands.filter((c) => c.resolve.name === 'redisHaTimedResolve');
+    expect(wrapped).toHaveLength(2);
+    commands.forEach((c) => c.resolve(Buffer.from('v')));
+    await Promise.all(replies);
+    expect(await scrape(metrics)).toContain(
+      'test_command_duration_seconds_count{connection="default",role="writer"} 8',
+    );
+  });
+});

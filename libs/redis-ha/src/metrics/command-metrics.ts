@@ -23,7 +23,11 @@ interface ClientStats {
 export class CommandMetrics {
   private readonly stats = new Map<string, ClientStats>();
 
-  constructor(private readonly bounds: readonly number[]) {}
+  /** `sampleEvery`: time one command in N, each standing for N (see `METRICS_LATENCY_SAMPLE_EVERY`). */
+  constructor(
+    private readonly bounds: readonly number[],
+    private readonly sampleEvery = 1,
+  ) {}
 
   /** For `RedisHaConnectionFactory.addClientHook`. */
   readonly hook = (client: Redis, role: ConnectionRole, name: string): void => {
@@ -42,7 +46,7 @@ export class CommandMetrics {
     if (stats.clients.includes(client)) return;
     stats.clients.push(client);
     watchLosses(client, stats);
-    if (!WAITING_ROLES.has(role)) timeCommands(client, stats);
+    if (!WAITING_ROLES.has(role)) timeCommands(client, stats, this.sampleEvery);
   };
 
   registerOn(registry: Registry, prefix: string): void {
@@ -109,21 +113,25 @@ const TIMED = 'redisHaTimedResolve';
  * a reconnect (a failover): such a command is recognised by its wrapped resolve (a function name, cheaper than
  * a WeakSet or a property added to every Command) and timed once, from when the caller issued it.
  */
-function timeCommands(client: Redis, stats: ClientStats): void {
+function timeCommands(client: Redis, stats: ClientStats, every: number): void {
   const send = client.sendCommand;
   const latency = stats.latency;
+  let seen = 0;
   client.sendCommand = function timedSendCommand(this: Redis, command: Command, stream?: unknown) {
+    // Untimed commands take this path: one counter, no closure (timing every command costs ~6 % throughput).
+    if (++seen < every) return send.call(this, command, stream as never);
     const resolve = command.resolve;
     if (resolve.name === TIMED) return send.call(this, command, stream as never);
+    seen = 0;
     const reject = command.reject;
     const start = performance.now();
     command.resolve = function redisHaTimedResolve(value: unknown) {
-      latency.observe((performance.now() - start) / 1000);
+      latency.observe((performance.now() - start) / 1000, every);
       resolve(value);
     };
     command.reject = (err: Error) => {
-      latency.observe((performance.now() - start) / 1000);
-      stats.errors++;
+      latency.observe((performance.now() - start) / 1000, every);
+      stats.errors += every;
       reject(err);
     };
     return send.call(this, command, stream as never);

@@ -47,8 +47,14 @@ export class RedisHaMetrics implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     if (!this.enabled) return;
-    const { metricsPrefix: prefix, metricsLatencyBuckets, timeoutMs, metricsDefault } = this.config.health;
-    const commands = new CommandMetrics(metricsLatencyBuckets);
+    const {
+      metricsPrefix: prefix,
+      metricsLatencyBuckets,
+      metricsLatencySampleEvery,
+      timeoutMs,
+      metricsDefault,
+    } = this.config.health;
+    const commands = new CommandMetrics(metricsLatencyBuckets, metricsLatencySampleEvery);
     commands.registerOn(this.registry, prefix);
     this.factory.addClientHook(commands.hook);
     this.failovers = new FailoverMetrics(this.config, this.events, this.sentinels);
