@@ -218,12 +218,14 @@ export class LocalCluster {
     this.sentinels.close();
     await Promise.all(this.procs.map((proc) => stopProcess(proc, 'SIGKILL')));
     this.unregisterExit?.();
-    if (this.st.ownsDir) rmSync(this.st.dir, { recursive: true, force: true });
+    if (this.st.ownsDir)
+      rmSync(this.st.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 
   private killSync(): void {
     for (const proc of this.procs) signal(proc, 'SIGKILL');
-    if (this.st.ownsDir) rmSync(this.st.dir, { recursive: true, force: true });
+    if (this.st.ownsDir)
+      rmSync(this.st.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 
   private proc(port: number): ManagedProcess {
