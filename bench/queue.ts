@@ -23,9 +23,15 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Processor, WorkerHost, getQueueToken } from '@nestjs/bullmq';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { QueueRegistry, RedisHaModule, type RedisHaQueue, type RegisterQueueOptions } from '../libs/redis-ha/src';
+import {
+  QueueRegistry,
+  RedisHaModule,
+  type RedisHaQueue,
+  type RegisterQueueOptions,
+} from '../libs/redis-ha/src';
 import { LocalCluster } from '../test/helpers/local-cluster';
 import { median, note, printResult, round, runBench, sleep } from './lib/stats';
+import { rawSentinelOptions } from './lib/raw-client';
 
 const BASE_PORT = 27630;
 const DOWN_AFTER_MS = 2000;
@@ -103,7 +109,10 @@ interface Side {
   queue(name: string): Queue;
 }
 
-async function libraryApp(env: Record<string, string>, queues: Array<RegisterQueueOptions & { concurrency: number }>) {
+async function libraryApp(
+  env: Record<string, string>,
+  queues: Array<RegisterQueueOptions & { concurrency: number }>,
+) {
   @Module({
     imports: [RedisHaModule.forRoot({ cache: false, env }), RedisHaModule.registerQueue(...queues)],
     providers: queues.map((q) => processorFor(q.name, q.concurrency)),
@@ -133,7 +142,10 @@ function rawSide(connection: ConnectionOptions, queues: Array<{ name: string; co
   return {
     queue: (name: string) => made.get(name)!.queue,
     ready: () => Promise.all([...made.values()].map(({ worker }) => worker.waitUntilReady())),
-    close: () => Promise.all([...made.values()].map(async ({ queue, worker }) => Promise.all([worker.close(true), queue.close()]))),
+    close: () =>
+      Promise.all(
+        [...made.values()].map(async ({ queue, worker }) => Promise.all([worker.close(true), queue.close()])),
+      ),
   };
 }
 
@@ -169,7 +181,15 @@ function steadyAdds(side: Side, name: string, first: number, ratePerS: number, m
       const due = started + (i * 1000) / ratePerS;
       if (due > Date.now()) await sleep(due - Date.now());
       const n = first + i;
-      adds.push(side.queue(name).add('job', { n }).then((job) => t.ack(n, job.id), () => void t.failedAdds++));
+      adds.push(
+        side
+          .queue(name)
+          .add('job', { n })
+          .then(
+            (job) => t.ack(n, job.id),
+            () => void t.failedAdds++,
+          ),
+      );
     }
     await Promise.all(adds);
   })();
@@ -177,7 +197,9 @@ function steadyAdds(side: Side, name: string, first: number, ratePerS: number, m
 
 /** Adds `count` jobs of `ms` each in one addBulk, acknowledged together. */
 async function backlog(side: Side, name: string, count: number, ms: number): Promise<void> {
-  const jobs = await side.queue(name).addBulk(Array.from({ length: count }, (_, n) => ({ name: 'job', data: { n, ms } })));
+  const jobs = await side
+    .queue(name)
+    .addBulk(Array.from({ length: count }, (_, n) => ({ name: 'job', data: { n, ms } })));
   jobs.forEach((job, n) => tally(name).ack(n, job.id));
 }
 
@@ -225,9 +247,15 @@ async function switchover(cluster: LocalCluster, lib: Side, raw: ConnectionOptio
   try {
     await rawSwitch.ready();
     const oldMaster = await cluster.master();
-    const producers = [steadyAdds(lib, libName, 100_000, 100, 10_000), steadyAdds(rawSwitch, rawName, 100_000, 100, 10_000)];
+    const producers = [
+      steadyAdds(lib, libName, 100_000, 100, 10_000),
+      steadyAdds(rawSwitch, rawName, 100_000, 100, 10_000),
+    ];
     await Promise.all([backlog(lib, libName, BACKLOG, 10), backlog(rawSwitch, rawName, BACKLOG, 10)]);
-    await waitFor(() => tally(libName).completedAt.size >= 600 && tally(rawName).completedAt.size >= 600, 20_000);
+    await waitFor(
+      () => tally(libName).completedAt.size >= 600 && tally(rawName).completedAt.size >= 600,
+      20_000,
+    );
     const sw = cluster.nextSwitch(20_000);
     await sw.ready;
     await cluster.failover();
@@ -237,7 +265,9 @@ async function switchover(cluster: LocalCluster, lib: Side, raw: ConnectionOptio
     const result = { library: tally(libName).duplicates(), raw: tally(rawName).duplicates() };
     const line = async (name: string) =>
       `duplicates ${tally(name).duplicates()}, ghosts ${await ghosts(cluster, name)}, never completed ${tally(name).lost().length}, failed adds ${tally(name).failedAdds}`;
-    note(`switchover (min-replicas-to-write ${minReplicas}): library ${await line(libName)}; raw ${await line(rawName)}`);
+    note(
+      `switchover (min-replicas-to-write ${minReplicas}): library ${await line(libName)}; raw ${await line(rawName)}`,
+    );
     await rawSwitch.close();
     await heal(cluster, oldMaster, false);
     return result;
@@ -247,18 +277,15 @@ async function switchover(cluster: LocalCluster, lib: Side, raw: ConnectionOptio
 }
 
 async function main(): Promise<void> {
-  const cluster = await LocalCluster.start({ basePort: BASE_PORT, downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 5000 });
+  const cluster = await LocalCluster.start({
+    basePort: BASE_PORT,
+    downAfterMs: DOWN_AFTER_MS,
+    failoverTimeoutMs: 5000,
+  });
   const apps: INestApplicationContext[] = [];
   try {
     const env: Record<string, string> = { ...cluster.env(), QUEUE_WORKER_GUARD_INTERVAL_MS: '5000' };
-    const raw: ConnectionOptions = {
-      sentinels: cluster.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
-      name: env.REDIS_MASTER_NAME,
-      username: env.REDIS_USERNAME,
-      password: env.REDIS_PASSWORD,
-      sentinelUsername: env.REDIS_SENTINEL_USERNAME,
-      sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
-    };
+    const raw = rawSentinelOptions(cluster) as ConnectionOptions;
     const rounds = Array.from({ length: TP_ROUNDS + 1 }, (_, i) => i); // round 0 warms up
     const killQueues = Array.from({ length: KILL_RUNS }, (_, r) => [
       { name: `kill-durable-${r}`, durableAdds: true, concurrency: 10 },
@@ -273,7 +300,10 @@ async function main(): Promise<void> {
     apps.push(lib.app);
 
     // 1. Throughput, alternating.
-    const rawTp = rawSide(raw, rounds.map((i) => ({ name: `tp-raw-${i}`, concurrency: 50 })));
+    const rawTp = rawSide(
+      raw,
+      rounds.map((i) => ({ name: `tp-raw-${i}`, concurrency: 50 })),
+    );
     await rawTp.ready();
     const libRuns: number[] = [];
     const rawRuns: number[] = [];
@@ -291,23 +321,37 @@ async function main(): Promise<void> {
     }
     await rawTp.close();
     const [libraryJobsPerSec, rawJobsPerSec] = [median(libRuns), median(rawRuns)];
-    note(`throughput, ${TP_JOBS} jobs end to end, jobs/s: library ${libRuns.map((n) => round(n)).join(' / ')}, raw ${rawRuns.map((n) => round(n)).join(' / ')} -> ratio ${(libraryJobsPerSec / rawJobsPerSec).toFixed(3)}`);
-    note(`CPU per job (median, this process: adds and processing): library ${median(libCpu).toFixed(0)} µs, raw ${median(rawCpu).toFixed(0)} µs -> ratio ${(median(rawCpu) / median(libCpu)).toFixed(3)}`);
+    note(
+      `throughput, ${TP_JOBS} jobs end to end, jobs/s: library ${libRuns.map((n) => round(n)).join(' / ')}, raw ${rawRuns.map((n) => round(n)).join(' / ')} -> ratio ${(libraryJobsPerSec / rawJobsPerSec).toFixed(3)}`,
+    );
+    note(
+      `CPU per job (median, this process: adds and processing): library ${median(libCpu).toFixed(0)} µs, raw ${median(rawCpu).toFixed(0)} µs -> ratio ${(median(rawCpu) / median(libCpu)).toFixed(3)}`,
+    );
 
     // 2. SIGKILL runs: library durable, library plain and raw through the same kill.
-    const results: Array<Record<'durable' | 'plain' | 'raw', { unfinished: number; dup: number; allDone: number; failedAdds: number }>> = [];
+    const results: Array<
+      Record<
+        'durable' | 'plain' | 'raw',
+        { unfinished: number; dup: number; allDone: number; failedAdds: number }
+      >
+    > = [];
     for (let r = 0; r < KILL_RUNS; r++) {
       const names = { durable: `kill-durable-${r}`, plain: `kill-plain-${r}`, raw: `kill-raw-${r}` };
       const rawKill = rawSide(raw, [{ name: names.raw, concurrency: 10 }]);
       await rawKill.ready();
       const sides: Record<keyof typeof names, Side> = { durable: lib, plain: lib, raw: rawKill };
-      const producers = Object.entries(names).map(([k, name]) => steadyAdds(sides[k as keyof typeof names], name, 100_000, 100, 8000));
+      const producers = Object.entries(names).map(([k, name]) =>
+        steadyAdds(sides[k as keyof typeof names], name, 100_000, 100, 8000),
+      );
       await sleep(1000);
       for (const [k, name] of Object.entries(names)) {
         await backlog(sides[k as keyof typeof names], name, BACKLOG, 2);
       }
       // Kill while all three work through their backlog: every worker has fetches and completions in flight.
-      await waitFor(() => Object.values(names).every((name) => tally(name).completedAt.size >= BACKLOG / 4), 20_000);
+      await waitFor(
+        () => Object.values(names).every((name) => tally(name).completedAt.size >= BACKLOG / 4),
+        20_000,
+      );
       const kill = await cluster.killMaster();
       await Promise.all(producers);
       await waitFor(() => tally(names.durable).allDone() && tally(names.plain).allDone(), 30_000);
@@ -325,10 +369,13 @@ async function main(): Promise<void> {
       note(`SIGKILL run ${r + 1}: ${JSON.stringify(row)}`);
       await rawKill.close();
     }
-    const sum = (k: 'durable' | 'plain' | 'raw', f: 'unfinished' | 'dup') => results.reduce((s, row) => s + row[k][f], 0);
+    const sum = (k: 'durable' | 'plain' | 'raw', f: 'unfinished' | 'dup') =>
+      results.reduce((s, row) => s + row[k][f], 0);
     const worst = (k: 'durable' | 'plain' | 'raw') => Math.max(...results.map((row) => row[k].allDone));
     for (const k of ['durable', 'plain', 'raw'] as const) {
-      note(`SIGKILL x${KILL_RUNS}, ${k}: acknowledged but not completed by the end of the wait ${sum(k, 'unfinished')}, duplicates ${sum(k, 'dup')}, all done after the kill (ms): ${results.map((row) => row[k].allDone).join(' / ')}`);
+      note(
+        `SIGKILL x${KILL_RUNS}, ${k}: acknowledged but not completed by the end of the wait ${sum(k, 'unfinished')}, duplicates ${sum(k, 'dup')}, all done after the kill (ms): ${results.map((row) => row[k].allDone).join(' / ')}`,
+      );
     }
 
     // 3. A manual switchover, library (durable adds) and raw at once, with redis/'s min-replicas-to-write 1; with

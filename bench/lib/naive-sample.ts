@@ -20,7 +20,7 @@ import type Redis from 'ioredis';
 import { holidaysOf } from '../../apps/sample/src/holidays/holiday-calendar';
 import { computeReport } from '../../apps/sample/src/reports/compute-report';
 import type { LocalCluster } from '../../test/helpers/local-cluster';
-import { rawSentinelClient } from './raw-client';
+import { rawSentinelClient, rawSentinelOptions } from './raw-client';
 
 /**
  * The baseline of `bench:http`: the sample app's routes as an app without the library writes them, with the
@@ -98,15 +98,8 @@ class NaiveController implements OnModuleDestroy {
 
 /** The naive app on `cluster`, initialised (not listening). */
 export async function createNaiveApp(cluster: LocalCluster): Promise<INestApplication> {
-  const env = cluster.env();
-  const connection: ConnectionOptions = {
-    sentinels: cluster.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
-    name: env.REDIS_MASTER_NAME,
-    username: env.REDIS_USERNAME,
-    password: env.REDIS_PASSWORD,
-    sentinelUsername: env.REDIS_SENTINEL_USERNAME,
-    sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
-  };
+  // BullMQ types its options against its own view of ioredis: the same object, typed for it.
+  const connection = rawSentinelOptions(cluster) as ConnectionOptions;
   const queue = new Queue('naive-reports', { connection, prefix: '{bull}' });
   queue.on('error', () => undefined);
 

@@ -1,18 +1,22 @@
 import Redis, { RedisOptions } from 'ioredis';
 import type { LocalCluster } from '../../test/helpers/local-cluster';
 
-/** A raw ioredis Sentinel client with default options: the baseline every figure is compared with. */
-export function rawSentinelClient(cluster: LocalCluster, extra: RedisOptions = {}): Redis {
+/** Raw ioredis Sentinel options for `cluster` (ACL `app` user), with ioredis' defaults for everything else. */
+export function rawSentinelOptions(cluster: LocalCluster): RedisOptions {
   const env = cluster.env();
-  const client = new Redis({
+  return {
     sentinels: cluster.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
     name: env.REDIS_MASTER_NAME,
     username: env.REDIS_USERNAME,
     password: env.REDIS_PASSWORD,
     sentinelUsername: env.REDIS_SENTINEL_USERNAME,
     sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
-    ...extra,
-  });
+  };
+}
+
+/** A raw ioredis Sentinel client with default options: the baseline every figure is compared with. */
+export function rawSentinelClient(cluster: LocalCluster, extra: RedisOptions = {}): Redis {
+  const client = new Redis({ ...rawSentinelOptions(cluster), ...extra });
   client.on('error', () => undefined);
   return client;
 }
