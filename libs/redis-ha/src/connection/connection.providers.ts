@@ -9,6 +9,7 @@ import {
   REDIS_HA_MODULE_OPTIONS,
   getRedisToken,
 } from '../redis-ha.constants';
+import { abandonStartup } from './abandon-startup';
 import { connectOrExplain } from './connect-or-explain';
 import type { ConnectionRole } from './connection-role';
 import { RedisHaConnectionFactory } from './redis-ha-connection.factory';
@@ -32,9 +33,7 @@ function clientProvider(name: string, role: (config: RedisHaConfig) => Connectio
       try {
         await connectOrExplain(client, config.connection, name, monitor.resolver);
       } catch (err) {
-        // Nest runs no shutdown hook when startup fails: close what was opened so nothing keeps the process up.
-        await factory.onApplicationShutdown();
-        await monitor.onApplicationShutdown();
+        await abandonStartup(factory, monitor);
         throw err;
       }
       return client;

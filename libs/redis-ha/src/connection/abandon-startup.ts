@@ -1,0 +1,14 @@
+import type { RedisHaConnectionFactory } from './redis-ha-connection.factory';
+import type { SentinelMonitor } from './sentinel-monitor';
+
+/**
+ * Closes what the library opened when startup fails: Nest runs no shutdown hook then, and the connections
+ * (which reconnect forever) would keep a test runner or a supervisor's process alive.
+ */
+export async function abandonStartup(
+  factory: RedisHaConnectionFactory,
+  monitor: SentinelMonitor,
+): Promise<void> {
+  await factory.onApplicationShutdown();
+  await monitor.onApplicationShutdown();
+}
