@@ -4,7 +4,12 @@ import { enforceCommandDeadline } from './command-deadline';
 describe('enforceCommandDeadline', () => {
   it('rejects a command queued longer than the timeout, within one sweep', async () => {
     // Nothing listens on port 1: the command waits in the offline queue while ioredis retries.
-    const client = new Redis({ port: 1, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    const client = new Redis({
+      port: 1,
+      lazyConnect: true,
+      retryStrategy: () => 50,
+      maxRetriesPerRequest: null,
+    });
     client.on('error', () => undefined);
     enforceCommandDeadline(client, 200);
     const started = Date.now();

@@ -21,7 +21,10 @@ const SEEN = Symbol('redis-ha:first-seen');
  */
 export function enforceCommandDeadline(client: Redis, timeoutMs: number): void {
   const every = Math.max(10, Math.min(100, Math.floor(timeoutMs / 10)));
-  const queues = () => [client.commandQueue, (client as unknown as { offlineQueue?: QueueLike }).offlineQueue];
+  const queues = () => [
+    client.commandQueue,
+    (client as unknown as { offlineQueue?: QueueLike }).offlineQueue,
+  ];
   const timer = setInterval(() => {
     if (client.status === 'end') return clearInterval(timer);
     const now = Date.now();
