@@ -3,6 +3,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { AbstractConnector } from 'ioredis';
 import type { HostPort } from '../config/connection.config';
 import { FailoverGate, GatedConnector } from './failover-gate';
+import { SentinelLookupError } from '../errors/sentinel-lookup.error';
 import type { SentinelResolver } from './sentinel-resolver';
 
 type NetStream = ReturnType<typeof createConnection>;
@@ -107,14 +108,6 @@ export class HaConnector extends AbstractConnector implements GatedConnector {
     if (!this.deps.replicaFallsBackToMaster) throw new Error('No healthy replica is known to the sentinels');
     this.expectedRole = 'master';
     return this.deps.gate.knownMaster() ?? (await this.deps.resolver.master());
-  }
-}
-
-/** The sentinels could not name a node for this connection (none answered, master down, unknown name). */
-export class SentinelLookupError extends Error {
-  override readonly name = 'SentinelLookupError';
-  constructor(role: 'master' | 'slave', detail: string) {
-    super(`Sentinels could not name a ${role === 'master' ? 'master' : 'replica'}: ${detail}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import Redis, { RedisOptions } from 'ioredis';
 import type { HostPort } from '../config/connection.config';
+import { MasterNotFoundError } from '../errors/master-not-found.error';
 
 /** What one sentinel said, or why it said nothing. */
 export interface SentinelAnswer {
@@ -7,13 +8,6 @@ export interface SentinelAnswer {
   master?: HostPort;
   epoch?: number;
   error?: string;
-}
-
-export class MasterNotFoundError extends Error {
-  override readonly name = 'MasterNotFoundError';
-  constructor(readonly answers: SentinelAnswer[]) {
-    super(answers.map((a) => `${a.sentinel.host}:${a.sentinel.port}: ${a.error ?? 'no answer'}`).join('; '));
-  }
 }
 
 function toObject(flat: unknown): Record<string, string> {
