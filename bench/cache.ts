@@ -115,10 +115,18 @@ async function throughput(cluster: LocalCluster, env: Record<string, string>) {
   const [rawOps, libOps, wrapOps] = [median(rawRuns), median(libRuns), Math.max(...wrapRuns)];
   console.log(`raw ioredis GET/SET (defaults):        ${rawRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s`);
   console.log(`raw ioredis GET/SET (autopipelining):  ${pipelined.toFixed(0)} ops/s (reference only)`);
-  console.log(`library CACHE_MANAGER get/set:         ${libRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s -> ratio ${(libOps / rawOps).toFixed(3)}`);
-  console.log(`library get/set, METRICS_ENABLED=false: ${bareOps.toFixed(0)} ops/s (${bareCpu.toFixed(1)} µs CPU per call) vs raw ${rawAfter.toFixed(0)} right after (reference only)`);
-  console.log(`library RedisHaCache.wrap (hits):      ${wrapRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s`);
-  console.log(`CPU per call (median): raw ${median(rawCpu).toFixed(1)} µs, library ${median(libCpu).toFixed(1)} µs`);
+  console.log(
+    `library CACHE_MANAGER get/set:         ${libRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s -> ratio ${(libOps / rawOps).toFixed(3)}`,
+  );
+  console.log(
+    `library get/set, METRICS_ENABLED=false: ${bareOps.toFixed(0)} ops/s (${bareCpu.toFixed(1)} µs CPU per call) vs raw ${rawAfter.toFixed(0)} right after (reference only)`,
+  );
+  console.log(
+    `library RedisHaCache.wrap (hits):      ${wrapRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s`,
+  );
+  console.log(
+    `CPU per call (median): raw ${median(rawCpu).toFixed(1)} µs, library ${median(libCpu).toFixed(1)} µs`,
+  );
   return { getSetRatio: libOps / rawOps, wrapOpsPerSec: wrapOps };
 }
 
@@ -162,12 +170,18 @@ async function worker(): Promise<void> {
 function perRegeneration(starts: number[]): { events: number; perEvent: number } {
   const sorted = [...starts].sort((a, b) => a - b);
   const sizes: number[] = [];
-  sorted.forEach((at, i) => (i === 0 || at - sorted[i - 1] > HOT_TTL_MS / 4 ? sizes.push(1) : sizes[sizes.length - 1]++));
+  sorted.forEach((at, i) =>
+    i === 0 || at - sorted[i - 1] > HOT_TTL_MS / 4 ? sizes.push(1) : sizes[sizes.length - 1]++,
+  );
   const inner = sizes.length > 2 ? sizes.slice(1, -1) : sizes;
   return { events: sizes.length, perEvent: inner.reduce((a, b) => a + b, 0) / Math.max(1, inner.length) };
 }
 
-async function hotKey(cluster: LocalCluster, env: Record<string, string>, earlyRefresh: boolean): Promise<number> {
+async function hotKey(
+  cluster: LocalCluster,
+  env: Record<string, string>,
+  earlyRefresh: boolean,
+): Promise<number> {
   const admin = cluster.admin(await cluster.master());
   await admin.del('cache:v1:hot:key', 'cache:lock:v1:hot:key');
   admin.disconnect();
@@ -185,7 +199,12 @@ async function hotKey(cluster: LocalCluster, env: Record<string, string>, earlyR
   const at = Date.now() + 200;
   for (const child of children) child.stdin!.write(`go ${at}\n`);
   const runs = (await Promise.all(reports)).map((line) => (JSON.parse(line) as { runs: number[] }).runs);
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(0) : child.once('exit', resolve)))));
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => (child.exitCode !== null ? resolve(0) : child.once('exit', resolve))),
+    ),
+  );
   const { events, perEvent } = perRegeneration(runs.flat());
   console.log(
     `hot key, ${PROCESSES} processes, early refresh ${earlyRefresh ? 'on ' : 'off'}: loader runs per process ${runs.map((r) => r.length).join(',')}, ` +
@@ -195,7 +214,11 @@ async function hotKey(cluster: LocalCluster, env: Record<string, string>, earlyR
 }
 
 async function main(): Promise<void> {
-  const cluster = await LocalCluster.start({ basePort: BASE_PORT, downAfterMs: 2000, failoverTimeoutMs: 5000 });
+  const cluster = await LocalCluster.start({
+    basePort: BASE_PORT,
+    downAfterMs: 2000,
+    failoverTimeoutMs: 5000,
+  });
   try {
     const env = { ...cluster.env(), REDIS_KEY_PREFIX: 'app:' };
     const { getSetRatio, wrapOpsPerSec } = await throughput(cluster, env);

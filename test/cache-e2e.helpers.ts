@@ -24,7 +24,9 @@ export async function startCacheApp(
     imports: [RedisHaModule.forRoot({ ...moduleOptions, env })],
     controllers,
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: process.env.CACHE_E2E_LOGS ? ['log', 'warn', 'error'] : ['error'] });
+  const app = moduleRef.createNestApplication({
+    logger: process.env.CACHE_E2E_LOGS ? ['log', 'warn', 'error'] : ['error'],
+  });
   await app.init();
   return {
     app,
@@ -50,10 +52,15 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
 }
 
 /** Polls `check` every 50 ms until it is true; throws with `what` after `timeoutMs`. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<number> {
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<number> {
   const started = Date.now();
   while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);
   }
   return Date.now() - started;

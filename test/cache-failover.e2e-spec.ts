@@ -30,7 +30,10 @@ class CacheLoad {
   private running = true;
   private readonly workers: Promise<void>[];
 
-  constructor(private readonly app: CacheApp, concurrency = 8) {
+  constructor(
+    private readonly app: CacheApp,
+    concurrency = 8,
+  ) {
     this.workers = Array.from({ length: concurrency }, (_, i) => this.work(i));
   }
 
@@ -64,7 +67,6 @@ class CacheLoad {
 function slowest(calls: Call[], op: Call['op']): number {
   return Math.max(0, ...calls.filter((c) => c.op === op).map((c) => c.ms));
 }
-
 
 describe('cache through a failover', () => {
   let cluster: LocalCluster;
@@ -119,12 +121,18 @@ describe('cache through a failover', () => {
     const faultAt = Date.now();
     await fault(oldMaster);
     const switched = await sw;
-    const backAfter = await waitUntil('the cache back on Redis', () => app.status.mode === 'redis' && app.metrics.recoveries > recoveries, 20_000);
+    const backAfter = await waitUntil(
+      'the cache back on Redis',
+      () => app.status.mode === 'redis' && app.metrics.recoveries > recoveries,
+      20_000,
+    );
     await sleep(1000);
     const calls = await load.stop();
 
     expect(calls.filter((c) => c.error)).toEqual([]);
-    const late = calls.filter((c) => c.ms > BOUNDS[c.op]).map((c) => `${c.op} took ${c.ms.toFixed(0)} ms at fault+${c.at - faultAt} ms`);
+    const late = calls
+      .filter((c) => c.ms > BOUNDS[c.op])
+      .map((c) => `${c.op} took ${c.ms.toFixed(0)} ms at fault+${c.at - faultAt} ms`);
     expect(late).toEqual([]);
     expect(app.metrics.fallbackActivations).toBeGreaterThan(activations);
     expect(app.status.mode).toBe('redis');

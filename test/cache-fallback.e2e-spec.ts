@@ -1,7 +1,6 @@
 import { type CacheApp, sleep, startCacheApp, timed, waitUntil } from './cache-e2e.helpers';
 import { LocalCluster } from './helpers/local-cluster';
 
-
 const TIMEOUT_MS = 300;
 const SLACK_MS = 150;
 
@@ -37,7 +36,11 @@ describe('cache: every Redis node down, then back', () => {
     const order = [master, ...cluster.redisPorts.filter((p) => p !== master)];
     for (const port of order) await cluster.stopNode(port);
 
-    await waitUntil('the fallback', () => app.status.mode === 'fallback' && none.status.mode === 'fallback', 10_000);
+    await waitUntil(
+      'the fallback',
+      () => app.status.mode === 'fallback' && none.status.mode === 'fallback',
+      10_000,
+    );
     const calls = await Promise.all([
       timed(() => app.manager.get('kept')),
       timed(() => app.manager.set('changed', 'new value')),
@@ -51,7 +54,10 @@ describe('cache: every Redis node down, then back', () => {
 
     // The fallback serves and accepts entries, honours TTLs, and stays bounded.
     expect(await app.manager.get('changed')).toBe('new value');
-    expect(await app.cache.wrap('report', async () => 'not called')).toEqual({ value: 'computed while down', status: 'fallback' });
+    expect(await app.cache.wrap('report', async () => 'not called')).toEqual({
+      value: 'computed while down',
+      status: 'fallback',
+    });
     await app.manager.set('short', 'lived', 200);
     expect(await app.manager.get('short')).toBe('lived');
     await sleep(300);
@@ -67,7 +73,11 @@ describe('cache: every Redis node down, then back', () => {
 
     for (const port of order) await cluster.startNode(port);
     await cluster.waitUntilHealthy(60_000);
-    await waitUntil('the way back to Redis', () => app.status.mode === 'redis' && none.status.mode === 'redis', 30_000);
+    await waitUntil(
+      'the way back to Redis',
+      () => app.status.mode === 'redis' && none.status.mode === 'redis',
+      30_000,
+    );
 
     expect(app.metrics.recoveries).toBe(1);
     expect(app.status.transitions).toBe(2); // redis -> fallback -> redis

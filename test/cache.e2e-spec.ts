@@ -24,7 +24,6 @@ class TimeController {
   }
 }
 
-
 describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
   let cluster: LocalCluster;
   let env: Record<string, string>;
@@ -33,7 +32,13 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ basePort: 27200, downAfterMs: 2000, failoverTimeoutMs: 5000 });
-    env = { ...cluster.env(), REDIS_KEY_PREFIX: 'app:', CACHE_TTL_SECONDS: '120', CACHE_TTL_HOLIDAYS: '2592000', CACHE_KEY_VERSION_PRICES: 'r7' };
+    env = {
+      ...cluster.env(),
+      REDIS_KEY_PREFIX: 'app:',
+      CACHE_TTL_SECONDS: '120',
+      CACHE_TTL_HOLIDAYS: '2592000',
+      CACHE_KEY_VERSION_PRICES: 'r7',
+    };
     admin = cluster.admin(await cluster.master());
     app = await startCacheApp(env, { controllers: [TimeController] });
   });
@@ -136,7 +141,9 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     await expect(app.cache.set('bad:circular', circular)).rejects.toBeInstanceOf(CacheSerializationError);
-    await expect(app.manager.set('bad:big', 'x'.repeat(1_100_000))).rejects.toBeInstanceOf(CacheValueTooLargeError);
+    await expect(app.manager.set('bad:big', 'x'.repeat(1_100_000))).rejects.toBeInstanceOf(
+      CacheValueTooLargeError,
+    );
     await expect(app.cache.set('k'.repeat(2000), 1)).rejects.toBeInstanceOf(CacheKeyError);
     expect(await app.cache.set('bad:undefined', undefined)).toEqual({ stored: 'skipped' });
     await app.manager.set('bad:undefined2', undefined);
@@ -152,12 +159,16 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
       await new Promise((r) => setTimeout(r, 20));
       return 'loaded';
     };
-    const results = await Promise.all(Array.from({ length: 1000 }, () => app.cache.wrap('stampede:one', loader)));
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, () => app.cache.wrap('stampede:one', loader)),
+    );
     expect(runs).toBe(1);
     expect(results.every((r) => r.value === 'loaded' && r.status === 'miss')).toBe(true);
 
     runs = 0;
-    const viaManager = await Promise.all(Array.from({ length: 1000 }, () => app.manager.wrap('stampede:two', loader)));
+    const viaManager = await Promise.all(
+      Array.from({ length: 1000 }, () => app.manager.wrap('stampede:two', loader)),
+    );
     expect(runs).toBe(1);
     expect(viaManager.every((v) => v === 'loaded')).toBe(true);
   });
@@ -169,7 +180,11 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
       await admin.set('app:sync', String(Date.now()));
       return (await admin.wait(2, 200)) === 2;
     });
-    const durable = await startCacheApp({ ...env, CACHE_WAIT_REPLICAS_ORDERS: '2', CACHE_WAIT_TIMEOUT_MS: '300' });
+    const durable = await startCacheApp({
+      ...env,
+      CACHE_WAIT_REPLICAS_ORDERS: '2',
+      CACHE_WAIT_TIMEOUT_MS: '300',
+    });
     try {
       const orders = durable.cache.namespace('orders');
       const ok = await orders.set('1', { total: 10 });
@@ -178,7 +193,12 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
       const started = Date.now();
       const tooMany = await orders.set('2', { total: 20 }, { waitReplicas: 3 });
       expect(Date.now() - started).toBeLessThan(300 + 500);
-      expect(tooMany.durable).toMatchObject({ confirmed: false, replicas: 2, required: 3, reason: 'replicas-timeout' });
+      expect(tooMany.durable).toMatchObject({
+        confirmed: false,
+        replicas: 2,
+        required: 3,
+        reason: 'replicas-timeout',
+      });
       // Through CACHE_MANAGER the namespace's setting applies too (the result is counted, not returned).
       await durable.manager.set('orders:3', { total: 30 });
       expect(durable.metrics.durableConfirmed).toBe(2);
@@ -189,11 +209,19 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
   });
 
   it('CACHE_READ_FROM=replica-preferred reads from a replica, except keys this process just wrote', async () => {
-    const routed = await startCacheApp({ ...env, CACHE_READ_FROM: 'replica-preferred', CACHE_READ_YOUR_WRITES_MS: '300' });
+    const routed = await startCacheApp({
+      ...env,
+      CACHE_READ_FROM: 'replica-preferred',
+      CACHE_READ_YOUR_WRITES_MS: '300',
+    });
     const master = await cluster.master();
     const nodes = cluster.redisPorts.map((port) => ({ port, client: cluster.admin(port) }));
     const gets = async () => {
-      const counts = await Promise.all(nodes.map(async ({ client }) => Number(/cmdstat_get:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0)));
+      const counts = await Promise.all(
+        nodes.map(async ({ client }) =>
+          Number(/cmdstat_get:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0),
+        ),
+      );
       const onMaster = counts[cluster.redisPorts.indexOf(master)];
       return { master: onMaster, replicas: counts.reduce((a, b) => a + b, 0) - onMaster };
     };
@@ -209,7 +237,11 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
       // wait until both hold the key, so that this checks routing and not the replica's initial sync.)
       await new Promise((r) => setTimeout(r, 400));
       const replicas = nodes.filter(({ port }) => port !== master);
-      await waitUntil('the key on both replicas', async () => (await Promise.all(replicas.map(({ client }) => client.exists('cache:v1:route:a')))).every((n) => n === 1));
+      await waitUntil('the key on both replicas', async () =>
+        (await Promise.all(replicas.map(({ client }) => client.exists('cache:v1:route:a')))).every(
+          (n) => n === 1,
+        ),
+      );
       for (let i = 0; i < 20; i++) expect(await routed.manager.get('route:a')).toBe('fresh');
       const after = await gets();
       expect(after.replicas - afterOwnRead.replicas).toBe(20);

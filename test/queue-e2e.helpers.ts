@@ -2,7 +2,13 @@ import type { INestApplication, Provider, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { OnWorkerEvent, Processor, WorkerHost, getQueueToken } from '@nestjs/bullmq';
 import type { Job, WorkerOptions } from 'bullmq';
-import { QueueRegistry, RedisHaModule, RedisHaWorker, type RedisHaQueue, type RegisterQueueOptions } from '@app/redis-ha';
+import {
+  QueueRegistry,
+  RedisHaModule,
+  RedisHaWorker,
+  type RedisHaQueue,
+  type RegisterQueueOptions,
+} from '@app/redis-ha';
 import type { RedisHaModuleOptions } from '@app/redis-ha';
 import type { LocalCluster } from './helpers/local-cluster';
 
@@ -23,10 +29,15 @@ export async function stopCluster(cluster: LocalCluster | undefined): Promise<vo
 }
 
 /** Polls `check` every 25 ms until it is true; throws with `what` after `timeoutMs`. Returns the time it took. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<number> {
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<number> {
   const started = Date.now();
   while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(25);
   }
   return Date.now() - started;
@@ -75,7 +86,12 @@ export class JobLog {
 }
 
 /** A `@Processor()` for `queue` that records into `log` and takes `jobMs` (or `job.data.ms`) per job. */
-export function recordingProcessor(queue: string, log: JobLog, jobMs = 2, workerOptions?: WorkerOptions): Type<WorkerHost> {
+export function recordingProcessor(
+  queue: string,
+  log: JobLog,
+  jobMs = 2,
+  workerOptions?: WorkerOptions,
+): Type<WorkerHost> {
   @Processor(queue, workerOptions as Parameters<typeof Processor>[1])
   class RecordingProcessor extends WorkerHost {
     async process(job: Job<{ n: number; ms?: number }>): Promise<{ n: number }> {
@@ -115,7 +131,10 @@ export async function startQueueApp(
   options: Omit<RedisHaModuleOptions, 'env'> = {},
 ): Promise<QueueApp> {
   const moduleRef = await Test.createTestingModule({
-    imports: [RedisHaModule.forRoot({ cache: false, ...options, env }), RedisHaModule.registerQueue(...queues)],
+    imports: [
+      RedisHaModule.forRoot({ cache: false, ...options, env }),
+      RedisHaModule.registerQueue(...queues),
+    ],
     providers,
   }).compile();
   const app = moduleRef.createNestApplication({

@@ -1,5 +1,13 @@
 import { LocalCluster } from './helpers/local-cluster';
-import { JobLog, recordingProcessor, sleep, startQueueApp, waitUntil, type QueueApp, stopCluster } from './queue-e2e.helpers';
+import {
+  JobLog,
+  recordingProcessor,
+  sleep,
+  startQueueApp,
+  waitUntil,
+  type QueueApp,
+  stopCluster,
+} from './queue-e2e.helpers';
 
 // Issue 5's "Must show" on the real cluster: every acknowledged add completes, duplicates stay within the jobs in
 // flight at the fault, processing resumes and in-flight jobs finish within bounds tied to down-after.
@@ -53,7 +61,13 @@ interface Outcome {
 }
 
 /** Waits until every acknowledged add completed (or `timeoutMs`), then measures against the fault at `at`. */
-async function outcome(log: JobLog, producer: SteadyProducer, at: number, since = at, timeoutMs = 30_000): Promise<Outcome> {
+async function outcome(
+  log: JobLog,
+  producer: SteadyProducer,
+  at: number,
+  since = at,
+  timeoutMs = 30_000,
+): Promise<Outcome> {
   await producer.finished();
   await waitUntil(
     'every acknowledged job completed',
@@ -61,7 +75,9 @@ async function outcome(log: JobLog, producer: SteadyProducer, at: number, since 
     timeoutMs,
   ).catch(() => undefined);
   const inFlight = log.inFlight(at, since);
-  const startedAfter = [...log.starts].filter(([, runs]) => runs[0] >= at).map(([n]) => log.completedAt.get(n) ?? Infinity);
+  const startedAfter = [...log.starts]
+    .filter(([, runs]) => runs[0] >= at)
+    .map(([n]) => log.completedAt.get(n) ?? Infinity);
   return {
     lost: [...producer.acked].filter((n) => !log.completedAt.has(n)),
     duplicates: log.duplicates(),
@@ -79,7 +95,11 @@ describe('queues through failovers', () => {
   let faulted: { port: number; how: 'killed' | 'paused' | 'alive' } | undefined;
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({ basePort: 27310, downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 5000 });
+    cluster = await LocalCluster.start({
+      basePort: 27310,
+      downAfterMs: DOWN_AFTER_MS,
+      failoverTimeoutMs: 5000,
+    });
     env = { ...cluster.env(), QUEUE_DURABLE_ADDS: 'true' };
   });
 
@@ -95,7 +115,11 @@ describe('queues through failovers', () => {
   });
 
   async function startApp(queue: string, log: JobLog, concurrency = 10): Promise<QueueApp> {
-    app = await startQueueApp(env, [{ name: queue, workerOptions: { concurrency } }], [recordingProcessor(queue, log, JOB_MS)]);
+    app = await startQueueApp(
+      env,
+      [{ name: queue, workerOptions: { concurrency } }],
+      [recordingProcessor(queue, log, JOB_MS)],
+    );
     await app.worker(queue).waitUntilReady();
     return app;
   }
@@ -118,7 +142,9 @@ describe('queues through failovers', () => {
     });
     await producer.finished();
     const result = await outcome(log, producer, kill.at);
-    console.log(`SIGKILL: ${JSON.stringify({ ...result, inFlight: result.inFlight.length, acked: producer.acked.size, failedAdds: producer.failed.size })}`);
+    console.log(
+      `SIGKILL: ${JSON.stringify({ ...result, inFlight: result.inFlight.length, acked: producer.acked.size, failedAdds: producer.failed.size })}`,
+    );
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBeLessThanOrEqual(result.inFlight.length);
     expect(result.resumedMs).toBeLessThanOrEqual(DOWN_AFTER_MS + 5000);
@@ -141,7 +167,9 @@ describe('queues through failovers', () => {
     await waitUntil('all 3000 done', () => log.completedAt.size === 3000, 40_000).catch(() => undefined);
     const inFlight = log.inFlight(kill.at);
     const lastDone = Math.max(...[...log.completedAt.values()]) - kill.at;
-    console.log(`SIGKILL backlog: ${JSON.stringify({ done: log.completedAt.size, inFlight: inFlight.length, duplicates: log.duplicates(), lastDoneMs: lastDone })}`);
+    console.log(
+      `SIGKILL backlog: ${JSON.stringify({ done: log.completedAt.size, inFlight: inFlight.length, duplicates: log.duplicates(), lastDoneMs: lastDone })}`,
+    );
     expect(log.completedAt.size).toBe(3000);
     expect(lastDone).toBeLessThanOrEqual(DOWN_AFTER_MS + 10_000);
     expect(log.duplicates()).toBeLessThanOrEqual(inFlight.length);
@@ -160,7 +188,9 @@ describe('queues through failovers', () => {
     await producer.finished();
     await cluster.waitForSwitch(stop.port, 20_000);
     const result = await outcome(log, producer, stop.at);
-    console.log(`SIGSTOP: ${JSON.stringify({ ...result, inFlight: result.inFlight.length, acked: producer.acked.size, failedAdds: producer.failed.size })}`);
+    console.log(
+      `SIGSTOP: ${JSON.stringify({ ...result, inFlight: result.inFlight.length, acked: producer.acked.size, failedAdds: producer.failed.size })}`,
+    );
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBeLessThanOrEqual(result.inFlight.length);
     expect(result.resumedMs).toBeLessThanOrEqual(DOWN_AFTER_MS + 5000);
@@ -183,7 +213,9 @@ describe('queues through failovers', () => {
     await producer.finished();
     await waitUntil('the switch', () => switchAt > 0, 20_000);
     const result = await outcome(log, producer, switchAt, failoverAt);
-    console.log(`switchover: ${JSON.stringify({ ...result, inFlight: result.inFlight.length, acked: producer.acked.size, failedAdds: producer.failed.size, switchMs: switchAt - failoverAt })}`);
+    console.log(
+      `switchover: ${JSON.stringify({ ...result, inFlight: result.inFlight.length, acked: producer.acked.size, failedAdds: producer.failed.size, switchMs: switchAt - failoverAt })}`,
+    );
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBeLessThanOrEqual(result.inFlight.length);
     expect(result.resumedMs).toBeLessThanOrEqual(5000);
@@ -191,10 +223,11 @@ describe('queues through failovers', () => {
 
   it('after 5 failovers in a row every worker takes new jobs within 10 s of each switch', async () => {
     const logs = [new JobLog(), new JobLog()];
-    app = await startQueueApp(env, [{ name: 'row-a' }, { name: 'row-b' }], [
-      recordingProcessor('row-a', logs[0], JOB_MS),
-      recordingProcessor('row-b', logs[1], JOB_MS),
-    ]);
+    app = await startQueueApp(
+      env,
+      [{ name: 'row-a' }, { name: 'row-b' }],
+      [recordingProcessor('row-a', logs[0], JOB_MS), recordingProcessor('row-b', logs[1], JOB_MS)],
+    );
     const qa = app;
     for (let round = 1; round <= 5; round++) {
       const oldMaster = await cluster.master();

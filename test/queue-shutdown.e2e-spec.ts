@@ -2,7 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { LocalCluster } from './helpers/local-cluster';
-import { JobLog, recordingProcessor, startQueueApp, waitUntil, type QueueApp, stopCluster } from './queue-e2e.helpers';
+import {
+  JobLog,
+  recordingProcessor,
+  startQueueApp,
+  waitUntil,
+  type QueueApp,
+  stopCluster,
+} from './queue-e2e.helpers';
 
 // SIGTERM to a worker process in the middle of its jobs: it stops taking jobs, lets the short ones finish, returns
 // the long ones to the queue, and exits within QUEUE_SHUTDOWN_TIMEOUT_MS (plus Nest's own closing).
@@ -18,10 +25,14 @@ interface Child {
 }
 
 function startChild(env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'queue-shutdown.app.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, 'queue-shutdown.app.ts')],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const events: Child['events'] = [];
   createInterface({ input: proc.stdout! }).on('line', (line) => {
     const [kind, n] = line.trim().split(' ');
@@ -67,14 +78,20 @@ describe('SIGTERM during processing', () => {
       ...Array.from({ length: 10 }, (_, i) => ({ n: 7 + i, ms: 10 })),
     ];
     for (const data of jobs.slice(0, 6)) await queue.add('job', data);
-    await waitUntil('6 jobs started', () => child!.events.filter((e) => e.kind === 'start').length === 6, 20_000);
+    await waitUntil(
+      '6 jobs started',
+      () => child!.events.filter((e) => e.kind === 'start').length === 6,
+      20_000,
+    );
     for (const data of jobs.slice(6)) await queue.add('job', data);
 
     const termAt = Date.now();
     child.proc.kill('SIGTERM');
     const exit = await child.exited;
     const took = exit.at - termAt;
-    console.log(`SIGTERM: exited after ${took} ms (${exit.signal ?? exit.code}); child saw ${JSON.stringify(child.events.map((e) => `${e.kind}${e.n ?? ''}`))}`);
+    console.log(
+      `SIGTERM: exited after ${took} ms (${exit.signal ?? exit.code}); child saw ${JSON.stringify(child.events.map((e) => `${e.kind}${e.n ?? ''}`))}`,
+    );
     expect(took).toBeLessThanOrEqual(SHUTDOWN_TIMEOUT_MS + EXIT_SLACK_MS);
     expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
     // Stopped taking jobs at once: nothing started after the signal.
@@ -90,7 +107,12 @@ describe('SIGTERM during processing', () => {
     const rest = await startQueueApp(env, [{ name: 'shutdown' }], [recordingProcessor('shutdown', log, 5)]);
     try {
       await waitUntil('the 13 remaining jobs done', () => log.completedAt.size === 13, 20_000);
-      expect([...log.completedAt.keys()].sort((a, b) => a - b)).toEqual([4, 5, 6, ...Array.from({ length: 10 }, (_, i) => 7 + i)]);
+      expect([...log.completedAt.keys()].sort((a, b) => a - b)).toEqual([
+        4,
+        5,
+        6,
+        ...Array.from({ length: 10 }, (_, i) => 7 + i),
+      ]);
     } finally {
       await rest.close();
     }

@@ -16,7 +16,15 @@ import {
   jobIdFor,
 } from '@app/redis-ha';
 import { LocalCluster } from './helpers/local-cluster';
-import { JobLog, recordingProcessor, sleep, startQueueApp, waitUntil, type QueueApp, stopCluster } from './queue-e2e.helpers';
+import {
+  JobLog,
+  recordingProcessor,
+  sleep,
+  startQueueApp,
+  waitUntil,
+  type QueueApp,
+  stopCluster,
+} from './queue-e2e.helpers';
 
 // Wiring, roles, bad input, durable adds, orphan reclaim, worker guard and in-process shutdown on the real
 // cluster (no failover here: see queue-failover.e2e-spec.ts).
@@ -64,7 +72,11 @@ describe('wiring through @nestjs/bullmq', () => {
     class Producer {
       constructor(@InjectQueue('wired') readonly queue: RedisHaQueue) {}
     }
-    const qa = await start(env, [{ name: 'wired' }], [recordingProcessor('wired', log), WiredEvents, Producer]);
+    const qa = await start(
+      env,
+      [{ name: 'wired' }],
+      [recordingProcessor('wired', log), WiredEvents, Producer],
+    );
     const events = qa.app.get(WiredEvents).queueEvents;
     events.on('completed', ({ jobId }) => seen.push(jobId));
     await events.waitUntilReady();
@@ -78,8 +90,12 @@ describe('wiring through @nestjs/bullmq', () => {
     expect(qa.registry.queueEvents.get('wired')).toBe(events);
 
     // Roles: a fail-fast producer, workers that wait out a failover, no ioredis keyPrefix anywhere.
-    const queueClient = (await producer.queue.getBackend().client) as unknown as { options: Record<string, unknown> };
-    const workerClient = (await qa.worker('wired').getBackend().client) as unknown as { options: Record<string, unknown> };
+    const queueClient = (await producer.queue.getBackend().client) as unknown as {
+      options: Record<string, unknown>;
+    };
+    const workerClient = (await qa.worker('wired').getBackend().client) as unknown as {
+      options: Record<string, unknown>;
+    };
     expect(queueClient.options).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     expect(workerClient.options).toMatchObject({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     expect(queueClient.options.keyPrefix).toBeFalsy();
@@ -101,12 +117,28 @@ describe('wiring through @nestjs/bullmq', () => {
 
   it('gives workers the QUEUE_* lock and stalled settings, under the @Processor() options', async () => {
     const qa = await start(
-      { ...env, QUEUE_LOCK_DURATION_MS: '12000', QUEUE_STALLED_INTERVAL_MS: '7000', QUEUE_MAX_STALLED_COUNT: '3' },
+      {
+        ...env,
+        QUEUE_LOCK_DURATION_MS: '12000',
+        QUEUE_STALLED_INTERVAL_MS: '7000',
+        QUEUE_MAX_STALLED_COUNT: '3',
+      },
       [{ name: 'tuned' }, { name: 'own', workerOptions: { concurrency: 4 } }],
-      [recordingProcessor('tuned', new JobLog()), recordingProcessor('own', new JobLog(), 1, { lockDuration: 20_000 } as WorkerOptions)],
+      [
+        recordingProcessor('tuned', new JobLog()),
+        recordingProcessor('own', new JobLog(), 1, { lockDuration: 20_000 } as WorkerOptions),
+      ],
     );
-    expect(qa.worker('tuned').opts).toMatchObject({ lockDuration: 12_000, stalledInterval: 7000, maxStalledCount: 3 });
-    expect(qa.worker('own').opts).toMatchObject({ lockDuration: 20_000, stalledInterval: 7000, concurrency: 4 });
+    expect(qa.worker('tuned').opts).toMatchObject({
+      lockDuration: 12_000,
+      stalledInterval: 7000,
+      maxStalledCount: 3,
+    });
+    expect(qa.worker('own').opts).toMatchObject({
+      lockDuration: 20_000,
+      stalledInterval: 7000,
+      concurrency: 4,
+    });
   });
 
   it('refuses a @Processor() for a queue nobody registered, naming the registered ones', async () => {
@@ -117,7 +149,10 @@ describe('wiring through @nestjs/bullmq', () => {
       ],
       providers: [recordingProcessor('typo', new JobLog())],
     }).compile();
-    const error = await compile.then(() => undefined, (err: Error) => err);
+    const error = await compile.then(
+      () => undefined,
+      (err: Error) => err,
+    );
     expect(error).toBeInstanceOf(QueueNotRegisteredError);
     expect(error?.message).toMatch(/queue "typo" is not registered \(registered: "known"\)/);
   });
@@ -133,10 +168,15 @@ describe('bad input at the call site', () => {
     await expect(queue.add('x', { user: { id: 10n } })).rejects.toThrow(/data\.user\.id is a BigInt/);
     await expect(queue.add('x', { tags: new Set(['a']) })).rejects.toThrow(/data\.tags is a Set/);
     await expect(queue.add('x', { run: () => 1 })).rejects.toThrow(/data\.run is a function/);
-    await expect(queue.addBulk([{ name: 'ok', data: {} }, { name: 'big', data: 'x'.repeat(2000) }])).rejects.toThrow(
-      QueuePayloadTooLargeError,
+    await expect(
+      queue.addBulk([
+        { name: 'ok', data: {} },
+        { name: 'big', data: 'x'.repeat(2000) },
+      ]),
+    ).rejects.toThrow(QueuePayloadTooLargeError);
+    await expect(queue.add('big', { text: 'x'.repeat(2000) })).rejects.toThrow(
+      /2011 bytes as JSON, over QUEUE_MAX_PAYLOAD_BYTES \(1000\)/,
     );
-    await expect(queue.add('big', { text: 'x'.repeat(2000) })).rejects.toThrow(/2011 bytes as JSON, over QUEUE_MAX_PAYLOAD_BYTES \(1000\)/);
     expect(await queue.count()).toBe(0); // nothing was written
     await queue.add('fine', { n: 1, when: new Date(0) });
     expect(await queue.count()).toBe(1);
@@ -155,7 +195,9 @@ describe('startup check of maxmemory-policy', () => {
   it('refuses to start on an evicting policy unless QUEUE_EVICTION_CHECK=warn', async () => {
     await admin('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
     await expect(startQueueApp(env, [{ name: 'evict' }])).rejects.toThrow(QueueEvictionPolicyError);
-    await expect(startQueueApp(env, [{ name: 'evict' }])).rejects.toThrow(/maxmemory-policy is "allkeys-lru"/);
+    await expect(startQueueApp(env, [{ name: 'evict' }])).rejects.toThrow(
+      /maxmemory-policy is "allkeys-lru"/,
+    );
     const qa = await start({ ...env, QUEUE_EVICTION_CHECK: 'warn' }, [{ name: 'evict' }]);
     expect(qa.registry.queues.has('evict')).toBe(true);
   });
@@ -265,9 +307,11 @@ describe('after a reconnect', () => {
 describe('worker guard', () => {
   it('replaces a worker that stays idle while jobs wait, keeping its processor and listeners', async () => {
     const log = new JobLog();
-    const qa = await start({ ...env, QUEUE_WORKER_GUARD_INTERVAL_MS: '400' }, [{ name: 'guarded' }], [
-      recordingProcessor('guarded', log),
-    ]);
+    const qa = await start(
+      { ...env, QUEUE_WORKER_GUARD_INTERVAL_MS: '400' },
+      [{ name: 'guarded' }],
+      [recordingProcessor('guarded', log)],
+    );
     const queue = qa.queue('guarded');
     const stuck = qa.worker('guarded');
     await queue.add('job', { n: 1 });
@@ -291,9 +335,11 @@ describe('worker guard', () => {
 describe('graceful close', () => {
   it('returns a job that outlives QUEUE_SHUTDOWN_TIMEOUT_MS to the queue and closes within the bound', async () => {
     const log = new JobLog();
-    const qa = await startQueueApp({ ...env, QUEUE_SHUTDOWN_TIMEOUT_MS: '500' }, [{ name: 'slow' }], [
-      recordingProcessor('slow', log),
-    ]);
+    const qa = await startQueueApp(
+      { ...env, QUEUE_SHUTDOWN_TIMEOUT_MS: '500' },
+      [{ name: 'slow' }],
+      [recordingProcessor('slow', log)],
+    );
     const job = await qa.queue('slow').add('job', { n: 1, ms: 5000 });
     await waitUntil('the job started', () => log.starts.has(1));
     const started = Date.now();

@@ -26,7 +26,9 @@ export class RedisHaModule extends ConfigurableModuleClass {
    * Options from a factory (e.g. `ConfigService`), still merged over the environment. Extra connections must
    * be named here too (`connectionNames`), since providers are declared before the factory runs.
    */
-  static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE & { connectionNames?: string[] }): DynamicModule {
+  static override forRootAsync(
+    options: typeof ASYNC_OPTIONS_TYPE & { connectionNames?: string[] },
+  ): DynamicModule {
     return withFeatures(super.forRootAsync(options), options.connectionNames ?? []);
   }
 

@@ -33,7 +33,9 @@ export class CacheConnections {
 
   get durable(): TrackedClient {
     const { timeoutMs, waitTimeoutMs } = this.config.cache;
-    this.durableClient ??= new TrackedClient(this.factory.create('writer', 'cache-durable', overrides(timeoutMs + waitTimeoutMs, false)));
+    this.durableClient ??= new TrackedClient(
+      this.factory.create('writer', 'cache-durable', overrides(timeoutMs + waitTimeoutMs, false)),
+    );
     return this.durableClient;
   }
 
@@ -49,7 +51,10 @@ export class CacheConnections {
     if (lazyConnect) return void connecting.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not ready within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`not ready within ${connectTimeoutMs} ms`)),
+        connectTimeoutMs,
+      );
     });
     try {
       await Promise.race([connecting, bound]);

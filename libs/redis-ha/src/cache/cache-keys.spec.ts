@@ -4,7 +4,12 @@ import { CacheKeys } from './cache-keys';
 
 describe('CacheKeys', () => {
   const config = loadRedisHaConfig({
-    env: { CACHE_TTL_SECONDS: '60', CACHE_TTL_HOLIDAYS: '86400', CACHE_KEY_VERSION_HOLIDAYS: 'h2', CACHE_WAIT_REPLICAS_ORDERS: '1' },
+    env: {
+      CACHE_TTL_SECONDS: '60',
+      CACHE_TTL_HOLIDAYS: '86400',
+      CACHE_KEY_VERSION_HOLIDAYS: 'h2',
+      CACHE_WAIT_REPLICAS_ORDERS: '1',
+    },
     cache: { maxKeyBytes: 64 },
   }).cache;
   const keys = new CacheKeys(config);
@@ -17,7 +22,7 @@ describe('CacheKeys', () => {
     expect(keys.lockKey('holidays:2024')).toBe('cache:lock:h2:holidays:2024');
   });
 
-  it('takes TTL and durability from the key\'s namespace', () => {
+  it("takes TTL and durability from the key's namespace", () => {
     expect(keys.ttlMs('holidays:2024')).toBe(86_400_000);
     expect(keys.ttlMs('users:1')).toBe(60_000);
     expect(keys.waitReplicas('orders:1')).toBe(1);

@@ -33,9 +33,14 @@ export class CacheKeys {
   /** The Redis key of a logical key; refuses keys over `CACHE_MAX_KEY_BYTES`. */
   redisKey(logicalKey: string): string {
     const version = this.namespaces.size === 0 ? undefined : this.namespaceOf(logicalKey)?.version;
-    const key = version === undefined ? this.defaultPrefix + logicalKey : `${this.config.keyPrefix}${version}:${logicalKey}`;
+    const key =
+      version === undefined
+        ? this.defaultPrefix + logicalKey
+        : `${this.config.keyPrefix}${version}:${logicalKey}`;
     if (key.length * 3 > this.config.maxKeyBytes && Buffer.byteLength(key) > this.config.maxKeyBytes) {
-      throw new CacheKeyError(`"${key.slice(0, 80)}..." is ${Buffer.byteLength(key)} bytes, over CACHE_MAX_KEY_BYTES (${this.config.maxKeyBytes})`);
+      throw new CacheKeyError(
+        `"${key.slice(0, 80)}..." is ${Buffer.byteLength(key)} bytes, over CACHE_MAX_KEY_BYTES (${this.config.maxKeyBytes})`,
+      );
     }
     return key;
   }

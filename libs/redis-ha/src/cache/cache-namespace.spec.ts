@@ -47,7 +47,13 @@ function setup(earlyRefresh = true) {
     earlyRefresh,
     beta: 1,
   };
-  return { store, metrics, logger, ns: new CacheNamespace('holidays', 60, ctx), root: new CacheNamespace('', undefined, ctx) };
+  return {
+    store,
+    metrics,
+    logger,
+    ns: new CacheNamespace('holidays', 60, ctx),
+    root: new CacheNamespace('', undefined, ctx),
+  };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -120,13 +126,16 @@ describe('CacheNamespace', () => {
     expect(loader).not.toHaveBeenCalled();
 
     const off = setup(false);
-    off.store.entries.set('holidays:k', JSON.stringify({ value: 'old', expires: Date.now() + 5, delta: 1000 }));
+    off.store.entries.set(
+      'holidays:k',
+      JSON.stringify({ value: 'old', expires: Date.now() + 5, delta: 1000 }),
+    );
     await off.ns.wrap('k', loader);
     await tick();
     expect(off.store.locks).toEqual([]);
   });
 
-  it('set()/get()/lookup()/del(); set(undefined) is skipped; the root takes TTLs from the key\'s namespace', async () => {
+  it("set()/get()/lookup()/del(); set(undefined) is skipped; the root takes TTLs from the key's namespace", async () => {
     const { ns, root, store } = setup();
     expect(await ns.set('a', new Date(0))).toEqual({ stored: 'redis' });
     expect(await ns.get('a')).toEqual(new Date(0));
@@ -142,7 +151,7 @@ describe('CacheNamespace', () => {
     expect(ttl('other:x')).toBeGreaterThan(299_000); // CACHE_TTL_SECONDS default
   });
 
-  it('an entry that is not this library\'s JSON reads as a miss', async () => {
+  it("an entry that is not this library's JSON reads as a miss", async () => {
     const { ns, store } = setup();
     store.entries.set('holidays:bad', 'not json');
     expect(await ns.lookup('bad')).toEqual({ value: undefined, status: 'miss' });

@@ -94,14 +94,24 @@ export class CacheNamespace {
    * returned but not cached (counted in `rejectedWrites`, logged at most every 10 s); a loader error rejects
    * and caches nothing. The write after a load is not awaited: the caller waits for the lookup and the loader.
    */
-  wrap<T>(key: string, loader: () => T | Promise<T>, options: CacheWrapOptions = {}): Promise<CacheResult<T>> {
+  wrap<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options: CacheWrapOptions = {},
+  ): Promise<CacheResult<T>> {
     const logical = this.key(key);
-    const { promise, joined } = this.ctx.flights.run(logical, () => this.lookupOrLoad(logical, loader, options));
+    const { promise, joined } = this.ctx.flights.run(logical, () =>
+      this.lookupOrLoad(logical, loader, options),
+    );
     if (joined) this.ctx.metrics.coalesced++;
     return promise;
   }
 
-  private async lookupOrLoad<T>(logical: string, loader: () => T | Promise<T>, options: CacheWrapOptions): Promise<CacheResult<T>> {
+  private async lookupOrLoad<T>(
+    logical: string,
+    loader: () => T | Promise<T>,
+    options: CacheWrapOptions,
+  ): Promise<CacheResult<T>> {
     const found = await this.ctx.store.get(logical);
     const fallback = found.source === 'fallback';
     const entry = found.raw === undefined ? undefined : this.decode<T>(found.raw);
@@ -114,7 +124,12 @@ export class CacheNamespace {
     return { value: await this.load(logical, loader, options), status: fallback ? 'fallback' : 'miss' };
   }
 
-  private refreshEarly<T>(logical: string, loader: () => T | Promise<T>, options: CacheWrapOptions, entry: CacheEnvelope): void {
+  private refreshEarly<T>(
+    logical: string,
+    loader: () => T | Promise<T>,
+    options: CacheWrapOptions,
+    entry: CacheEnvelope,
+  ): void {
     if (this.ctx.refreshes.has(logical)) return;
     const run = this.ctx.refreshes.run(logical, async () => {
       if (!(await this.ctx.store.tryLock(logical, refreshLockMs(entry)))) return;
@@ -125,7 +140,11 @@ export class CacheNamespace {
     run.promise.catch(() => undefined);
   }
 
-  private async load<T>(logical: string, loader: () => T | Promise<T>, options: CacheWrapOptions): Promise<T> {
+  private async load<T>(
+    logical: string,
+    loader: () => T | Promise<T>,
+    options: CacheWrapOptions,
+  ): Promise<T> {
     const started = performance.now();
     this.ctx.metrics.loaderRuns++;
     let value: T;
@@ -141,10 +160,14 @@ export class CacheNamespace {
     try {
       raw = this.ctx.store.serializer.serialize({ value, expires: Date.now() + ttlMs, delta });
     } catch (err) {
-      this.warn(`wrap("${logical}") returned a value the cache refuses, not cached: ${(err as Error).message}`);
+      this.warn(
+        `wrap("${logical}") returned a value the cache refuses, not cached: ${(err as Error).message}`,
+      );
       return value;
     }
-    this.ctx.store.set(logical, raw, ttlMs).catch((err: Error) => this.warn(`wrap("${logical}") could not cache: ${err.message}`));
+    this.ctx.store
+      .set(logical, raw, ttlMs)
+      .catch((err: Error) => this.warn(`wrap("${logical}") could not cache: ${err.message}`));
     return value;
   }
 

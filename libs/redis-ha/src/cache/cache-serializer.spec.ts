@@ -4,7 +4,8 @@ import { CacheSerializer, SKIP_ENTRY, encodeValue } from './cache-serializer';
 
 describe('CacheSerializer', () => {
   const serializer = new CacheSerializer(1_048_576);
-  const roundTrip = <T>(value: T): T => serializer.deserialize<T>(serializer.serialize({ value, expires: 123 })).value;
+  const roundTrip = <T>(value: T): T =>
+    serializer.deserialize<T>(serializer.serialize({ value, expires: 123 })).value;
 
   const values: Array<[string, unknown]> = [
     ['a string', 'hello'],
@@ -15,10 +16,19 @@ describe('CacheSerializer', () => {
     ['booleans and null', [true, false, null]],
     ['a Date', new Date('2024-02-29T23:59:59.999Z')],
     ['a Buffer', Buffer.from([0, 1, 2, 253, 254, 255])],
-    ['a Map with object keys', new Map<unknown, unknown>([[{ id: 1 }, 'one'], ['two', new Date(2)]])],
+    [
+      'a Map with object keys',
+      new Map<unknown, unknown>([
+        [{ id: 1 }, 'one'],
+        ['two', new Date(2)],
+      ]),
+    ],
     ['a Set', new Set(['a', 1, null])],
     ['a BigInt', 12345678901234567890123n],
-    ['nested structures', { a: [{ b: { c: [1, { d: new Date(5) }] } }], e: { f: new Map([['g', new Set([1])]]) } }],
+    [
+      'nested structures',
+      { a: [{ b: { c: [1, { d: new Date(5) }] } }], e: { f: new Map([['g', new Set([1])]]) } },
+    ],
     ['an object with a $t key of its own', { $t: 'Date', v: '2024-01-01' }],
     ['a nested object with $t', { inner: { $t: 'x', v: [1], other: true } }],
     ['a string containing "$t"', 'say "$t" and {"$t":"Date","v":0}'],
@@ -38,7 +48,9 @@ describe('CacheSerializer', () => {
   });
 
   it('writes the Keyv envelope: value, expires, and delta for early refresh', () => {
-    expect(serializer.serialize({ value: 'v', expires: 5, delta: 12 })).toBe('{"value":"v","expires":5,"delta":12}');
+    expect(serializer.serialize({ value: 'v', expires: 5, delta: 12 })).toBe(
+      '{"value":"v","expires":5,"delta":12}',
+    );
     expect(serializer.deserialize('{"value":{"a":1},"expires":9}')).toEqual({ value: { a: 1 }, expires: 9 });
   });
 
@@ -61,7 +73,15 @@ describe('CacheSerializer', () => {
     ['a nested function', { a: { run() {} } }, /a function at "run"/],
     ['a symbol', { s: Symbol('x') }, /a symbol at "s"/],
     ['a typed array', { t: new Uint16Array(2) }, /Uint16Array at "t" \(use a Buffer\)/],
-    ['a circular structure', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })(), /circular/i],
+    [
+      'a circular structure',
+      (() => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      })(),
+      /circular/i,
+    ],
   ];
   it.each(refused)('refuses %s with CacheSerializationError', (_, value, message) => {
     expect(() => serializer.serialize({ value })).toThrow(CacheSerializationError);
@@ -73,7 +93,9 @@ describe('CacheSerializer', () => {
     const small = new CacheSerializer(100, (err) => rejected.push(err));
     expect(() => small.serialize({ value: 'x'.repeat(70) })).not.toThrow();
     expect(() => small.serialize({ value: 'ż'.repeat(50) })).toThrow(CacheValueTooLargeError);
-    expect(() => small.serialize({ value: 'ż'.repeat(50) })).toThrow(/over the limit of 100 \(raise CACHE_MAX_VALUE_BYTES/);
+    expect(() => small.serialize({ value: 'ż'.repeat(50) })).toThrow(
+      /over the limit of 100 \(raise CACHE_MAX_VALUE_BYTES/,
+    );
     expect(() => small.serialize({ value: () => 1 })).toThrow(CacheSerializationError);
     expect(rejected).toHaveLength(3);
   });

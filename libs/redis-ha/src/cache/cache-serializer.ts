@@ -32,7 +32,9 @@ function replacer(this: Record<string, unknown>, key: string, value: unknown): u
     case 'undefined':
       return value;
     case 'number':
-      return Number.isFinite(raw) && !Object.is(raw, -0) ? raw : { [TAG]: 'Number', v: String(Object.is(raw, -0) ? '-0' : raw) };
+      return Number.isFinite(raw) && !Object.is(raw, -0)
+        ? raw
+        : { [TAG]: 'Number', v: String(Object.is(raw, -0) ? '-0' : raw) };
     case 'bigint':
       return { [TAG]: 'BigInt', v: raw.toString() };
     case 'function':
@@ -40,19 +42,22 @@ function replacer(this: Record<string, unknown>, key: string, value: unknown): u
       throw new CacheSerializationError(`a ${typeof raw} at "${key || '(root)'}"`);
   }
   if (raw === null || Array.isArray(raw)) return value;
-  if (raw instanceof Date) return { [TAG]: 'Date', v: Number.isNaN(raw.getTime()) ? null : raw.toISOString() };
+  if (raw instanceof Date)
+    return { [TAG]: 'Date', v: Number.isNaN(raw.getTime()) ? null : raw.toISOString() };
   if (Buffer.isBuffer(raw)) return { [TAG]: 'Buffer', v: raw.toString('base64') };
   if (raw instanceof Map) return { [TAG]: 'Map', v: [...raw] };
   if (raw instanceof Set) return { [TAG]: 'Set', v: [...raw] };
   if (ArrayBuffer.isView(raw) || raw instanceof ArrayBuffer) {
     throw new CacheSerializationError(`a ${raw.constructor.name} at "${key || '(root)'}" (use a Buffer)`);
   }
-  if (Object.prototype.hasOwnProperty.call(raw, TAG)) return { [TAG]: 'Object', v: Object.entries(raw as object) };
+  if (Object.prototype.hasOwnProperty.call(raw, TAG))
+    return { [TAG]: 'Object', v: Object.entries(raw as object) };
   return value;
 }
 
 function reviver(_key: string, value: any): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof value[TAG] !== 'string') return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof value[TAG] !== 'string')
+    return value;
   const v = value.v;
   switch (value[TAG]) {
     case 'Date':

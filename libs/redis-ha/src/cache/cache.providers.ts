@@ -23,7 +23,9 @@ export interface FeatureParts {
 export function cacheFeature(): FeatureParts {
   const link = new CacheStoreLink();
   return {
-    imports: [CacheModule.registerAsync({ isGlobal: true, useFactory: () => ({ stores: [createCacheKeyv(link)] }) })],
+    imports: [
+      CacheModule.registerAsync({ isGlobal: true, useFactory: () => ({ stores: [createCacheKeyv(link)] }) }),
+    ],
     providers: [{ provide: CACHE_STORE_LINK, useValue: link }, CacheMetrics, RedisHaCacheStore, RedisHaCache],
     exports: [CacheMetrics, RedisHaCacheStore, RedisHaCache],
   };

@@ -4,7 +4,13 @@ export { CacheKeyError } from '../errors/cache-key.error';
 export { CacheSerializationError } from '../errors/cache-serialization.error';
 export { CacheValueTooLargeError } from '../errors/cache-value-too-large.error';
 export { CacheMetrics, type CacheCounters } from './cache-metrics';
-export type { CacheLookupStatus, CacheNamespace, CacheResult, CacheSetOptions, CacheWrapOptions } from './cache-namespace';
+export type {
+  CacheLookupStatus,
+  CacheNamespace,
+  CacheResult,
+  CacheSetOptions,
+  CacheWrapOptions,
+} from './cache-namespace';
 export { CacheStatus, type CacheMode } from './cache-status';
 export type { DurableWriteResult } from './durable-write';
 export { RedisHaCache } from './redis-ha-cache';

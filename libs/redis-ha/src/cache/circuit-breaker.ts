@@ -11,7 +11,8 @@ export class CircuitBreaker {
     readonly threshold: number,
     private readonly now: () => number = Date.now,
   ) {
-    if (!Number.isInteger(threshold) || threshold < 1) throw new RangeError(`threshold must be a positive integer, got ${threshold}`);
+    if (!Number.isInteger(threshold) || threshold < 1)
+      throw new RangeError(`threshold must be a positive integer, got ${threshold}`);
   }
 
   get isOpen(): boolean {

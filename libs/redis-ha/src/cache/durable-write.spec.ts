@@ -68,6 +68,8 @@ describe('durableSet', () => {
   it('rejects when the SET fails: the caller falls back', async () => {
     const { conn } = fakeConnection([]);
     (conn.client.set as jest.Mock).mockRejectedValueOnce(new Error('Command timed out'));
-    await expect(durableSet(conn, 'k', 'v', 1000, 1, 200, Date.now() + 1000)).rejects.toThrow('Command timed out');
+    await expect(durableSet(conn, 'k', 'v', 1000, 1, 200, Date.now() + 1000)).rejects.toThrow(
+      'Command timed out',
+    );
   });
 });

@@ -39,8 +39,15 @@ export async function durableSet(
     const [, replicas] = await Promise.all([set, wait]);
     if (setEpoch === waitEpoch) {
       const confirmed = replicas >= required;
-      return { confirmed, replicas, required, attempts, ...(confirmed ? {} : { reason: 'replicas-timeout' as const }) };
+      return {
+        confirmed,
+        replicas,
+        required,
+        attempts,
+        ...(confirmed ? {} : { reason: 'replicas-timeout' as const }),
+      };
     }
-    if (Date.now() >= deadline) return { confirmed: false, replicas: 0, required, attempts, reason: 'connection-changed' };
+    if (Date.now() >= deadline)
+      return { confirmed: false, replicas: 0, required, attempts, reason: 'connection-changed' };
   }
 }

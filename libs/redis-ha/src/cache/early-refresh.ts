@@ -22,6 +22,9 @@ export function shouldRefreshEarly(
  * How long the early-refresh lock is held: until the current entry would expire anyway, and at least twice
  * the loader's time, so one process refreshes per entry and a crashed refresher only costs a normal miss.
  */
-export function refreshLockMs(entry: Pick<CacheEnvelope, 'expires' | 'delta'>, now: number = Date.now()): number {
+export function refreshLockMs(
+  entry: Pick<CacheEnvelope, 'expires' | 'delta'>,
+  now: number = Date.now(),
+): number {
   return Math.max(100, 2 * (entry.delta ?? 0), (entry.expires ?? now) - now);
 }

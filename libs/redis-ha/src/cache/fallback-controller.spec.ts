@@ -6,12 +6,21 @@ import { CacheStatus } from './cache-status';
 import { FallbackController, type RedisRecovery } from './fallback-controller';
 
 function setup(cache: Partial<CacheConfig> = {}) {
-  const config = loadRedisHaConfig({ env: {}, cache: { breakerThreshold: 3, breakerCooldownMs: 1000, fallbackMaxItems: 5, ...cache } }).cache;
+  const config = loadRedisHaConfig({
+    env: {},
+    cache: { breakerThreshold: 3, breakerCooldownMs: 1000, fallbackMaxItems: 5, ...cache },
+  }).cache;
   const status = new CacheStatus();
   status.set('redis');
   const metrics = new CacheMetrics();
-  const logger = { warn: jest.fn(), log: jest.fn() } as unknown as Logger & { warn: jest.Mock; log: jest.Mock };
-  const redis = { probe: jest.fn().mockRejectedValue(new Error('down')), invalidate: jest.fn().mockResolvedValue(undefined) };
+  const logger = { warn: jest.fn(), log: jest.fn() } as unknown as Logger & {
+    warn: jest.Mock;
+    log: jest.Mock;
+  };
+  const redis = {
+    probe: jest.fn().mockRejectedValue(new Error('down')),
+    invalidate: jest.fn().mockResolvedValue(undefined),
+  };
   const controller = new FallbackController(config, status, metrics, redis as RedisRecovery, logger);
   return { controller, status, metrics, logger, redis };
 }
@@ -31,7 +40,9 @@ describe('FallbackController', () => {
     expect(status.mode).toBe('fallback');
     expect(metrics).toMatchObject({ fallbackActivations: 1, redisErrors: 4, timeouts: 3 });
     expect(logger.warn).toHaveBeenCalledTimes(1);
-    expect(logger.warn.mock.calls[0][0]).toMatch(/3 consecutive Redis calls failed \(last: Command timed out\)/);
+    expect(logger.warn.mock.calls[0][0]).toMatch(
+      /3 consecutive Redis calls failed \(last: Command timed out\)/,
+    );
     controller.stop();
   });
 
@@ -61,7 +72,9 @@ describe('FallbackController', () => {
     expect(controller.active).toBe(false);
     expect(controller.get('a')).toBeUndefined();
     expect(metrics).toMatchObject({ recoveries: 1, invalidationsReplayed: 2, fallbackItems: 0 });
-    expect(logger.log.mock.calls[0][0]).toMatch(/Cache back on Redis after \d+ ms; memory fallback dropped \(1 items\)/);
+    expect(logger.log.mock.calls[0][0]).toMatch(
+      /Cache back on Redis after \d+ ms; memory fallback dropped \(1 items\)/,
+    );
 
     await jest.advanceTimersByTimeAsync(5000);
     expect(redis.probe).toHaveBeenCalledTimes(2); // no probing while on Redis
@@ -107,7 +120,9 @@ describe('FallbackController', () => {
     redis.probe.mockResolvedValue(undefined);
     await jest.advanceTimersByTimeAsync(1000);
     expect(redis.invalidate).toHaveBeenCalledWith(['a', 'b']);
-    expect(logger.log.mock.calls[0][0]).toMatch(/2 keys written during the outage were over CACHE_FALLBACK_MAX_ITEMS/);
+    expect(logger.log.mock.calls[0][0]).toMatch(
+      /2 keys written during the outage were over CACHE_FALLBACK_MAX_ITEMS/,
+    );
   });
 
   it('CACHE_FALLBACK=none keeps nothing in memory but still invalidates', async () => {

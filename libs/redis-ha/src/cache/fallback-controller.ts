@@ -57,7 +57,8 @@ export class FallbackController {
   /** A Redis call succeeded. Leftover invalidations (from a failure that did not open the breaker) go now. */
   success(): void {
     this.breaker.success();
-    if (this.invalidations.size > 0 && !this.replaying && !this.breaker.isOpen) void this.replay().catch(() => undefined);
+    if (this.invalidations.size > 0 && !this.replaying && !this.breaker.isOpen)
+      void this.replay().catch(() => undefined);
   }
 
   /** A Redis call failed or timed out. */
@@ -65,7 +66,8 @@ export class FallbackController {
     this.metrics.redisErrors++;
     if (isTimeout(err)) this.metrics.timeouts++;
     this.lastError = err instanceof Error ? err.message : String(err);
-    if (this.breaker.failure()) this.activate(`${this.breaker.threshold} consecutive Redis calls failed (last: ${this.lastError})`);
+    if (this.breaker.failure())
+      this.activate(`${this.breaker.threshold} consecutive Redis calls failed (last: ${this.lastError})`);
   }
 
   /** Switches to the fallback now (the connection closed, or Redis was unreachable at startup). */
@@ -116,7 +118,9 @@ export class FallbackController {
   private activate(reason: string): void {
     this.metrics.fallbackActivations++;
     this.status.set('fallback');
-    const serving = this.memory ? `the memory fallback (${this.config.fallbackMaxItems} items max)` : 'misses (CACHE_FALLBACK=none)';
+    const serving = this.memory
+      ? `the memory fallback (${this.config.fallbackMaxItems} items max)`
+      : 'misses (CACHE_FALLBACK=none)';
     this.logger.warn(`Cache switched from Redis to ${serving}: ${reason}`);
     if (!this.timer && !this.stopped) {
       this.timer = setInterval(() => void this.probe(), this.config.breakerCooldownMs);
@@ -165,7 +169,12 @@ export class FallbackController {
     this.timer = undefined;
     const dropped = this.invalidationsDropped;
     this.invalidationsDropped = 0;
-    const lost = dropped > 0 ? `; ${dropped} keys written during the outage were over CACHE_FALLBACK_MAX_ITEMS and could not be invalidated (they expire by TTL)` : '';
-    this.logger.log(`Cache back on Redis after ${downMs} ms; memory fallback dropped (${items} items)${lost}`);
+    const lost =
+      dropped > 0
+        ? `; ${dropped} keys written during the outage were over CACHE_FALLBACK_MAX_ITEMS and could not be invalidated (they expire by TTL)`
+        : '';
+    this.logger.log(
+      `Cache back on Redis after ${downMs} ms; memory fallback dropped (${items} items)${lost}`,
+    );
   }
 }

@@ -10,7 +10,9 @@ function setup() {
   const writes: Array<{ key: string; raw: string; ttl?: number }> = [];
   const entries = new Map<string, string>();
   const store = {
-    keys: new CacheKeys(loadRedisHaConfig({ env: { CACHE_TTL_SECONDS: '120', CACHE_TTL_HOLIDAYS: '60' } }).cache),
+    keys: new CacheKeys(
+      loadRedisHaConfig({ env: { CACHE_TTL_SECONDS: '120', CACHE_TTL_HOLIDAYS: '60' } }).cache,
+    ),
     serializer: new CacheSerializer(1000),
     getRaw: async (key: string) => entries.get(key),
     set: async (key: string, raw: string, ttl?: number) => {
@@ -35,7 +37,7 @@ describe('createCacheKeyv (the store behind CACHE_MANAGER)', () => {
     expect((await keyv.get('users:1', { raw: true }))?.expires).toBeGreaterThan(Date.now());
   });
 
-  it('gives a write without a TTL (or with 0) its namespace\'s TTL, else CACHE_TTL_SECONDS', async () => {
+  it("gives a write without a TTL (or with 0) its namespace's TTL, else CACHE_TTL_SECONDS", async () => {
     const { keyv, writes } = setup();
     await keyv.set('holidays:2024', 1);
     await keyv.set('users:1', 1);
@@ -44,14 +46,14 @@ describe('createCacheKeyv (the store behind CACHE_MANAGER)', () => {
     expect(writes.map((w) => w.ttl)).toEqual([60_000, 120_000, 120_000, 5000]);
   });
 
-  it('skips undefined; rejects unserializable values with the cache\'s error', async () => {
+  it("skips undefined; rejects unserializable values with the cache's error", async () => {
     const { keyv, entries } = setup();
     await keyv.set('u', undefined);
     expect(entries.size).toBe(0);
     await expect(keyv.set('f', { f: () => 1 })).rejects.toBeInstanceOf(CacheSerializationError);
   });
 
-  it('an app\'s own Keyv hooks still run (the direct path steps aside)', async () => {
+  it("an app's own Keyv hooks still run (the direct path steps aside)", async () => {
     const { keyv } = setup();
     const seen: string[] = [];
     keyv.hooks.addHandler('postGet', (data: { key: string }) => seen.push(data.key));

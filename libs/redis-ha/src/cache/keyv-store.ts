@@ -73,10 +73,12 @@ function withDirectPaths(keyv: Keyv, link: CacheStoreLink): Keyv {
   const viaKeyv = { get: keyv.get.bind(keyv), set: keyv.set.bind(keyv) };
   // `hooks.handlers` copies the map on each read: look at the live one (our preSet hook is the only one by default).
   const live = (keyv.hooks as unknown as { _hookHandlers?: Map<string, unknown[]> })._hookHandlers;
-  const ownHooksOnly = () => live !== undefined && live.size === 1 && live.get(KeyvHooks.PRE_SET)?.length === 1;
+  const ownHooksOnly = () =>
+    live !== undefined && live.size === 1 && live.get(KeyvHooks.PRE_SET)?.length === 1;
   keyv.get = ((key: string | string[], options?: { raw?: boolean }) => {
     const store = link.store;
-    if (!store || Array.isArray(key) || !ownHooksOnly()) return viaKeyv.get(key as string, options as { raw: false });
+    if (!store || Array.isArray(key) || !ownHooksOnly())
+      return viaKeyv.get(key as string, options as { raw: false });
     return store.getRaw(key).then((raw) => {
       if (raw === undefined) return undefined;
       const data = store.serializer.deserialize(raw);

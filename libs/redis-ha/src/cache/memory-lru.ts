@@ -15,7 +15,8 @@ export class MemoryLru {
     readonly maxItems: number,
     private readonly now: () => number = Date.now,
   ) {
-    if (!Number.isInteger(maxItems) || maxItems < 1) throw new RangeError(`maxItems must be a positive integer, got ${maxItems}`);
+    if (!Number.isInteger(maxItems) || maxItems < 1)
+      throw new RangeError(`maxItems must be a positive integer, got ${maxItems}`);
   }
 
   get size(): number {

@@ -68,7 +68,9 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     if (!this.connections) return this.status.initial('disabled');
     this.status.initial('redis');
-    await this.connections.connect().catch((err: Error) => this.fallback.trip(`Redis unreachable at startup (${err.message})`));
+    await this.connections
+      .connect()
+      .catch((err: Error) => this.fallback.trip(`Redis unreachable at startup (${err.message})`));
   }
 
   onModuleDestroy(): void {
@@ -169,11 +171,13 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   async clear(): Promise<void> {
     this.fallback.memory?.clear();
     if (!this.writer || this.fallback.active) {
-      if (this.writer) this.logger.warn('Cache clear() while Redis is unreachable: only the memory fallback was cleared');
+      if (this.writer)
+        this.logger.warn('Cache clear() while Redis is unreachable: only the memory fallback was cleared');
       return;
     }
     const stream = this.writer.client.scanStream({ match: `${this.config.keyPrefix}*`, count: 1000 });
-    for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await this.writer.client.unlink(...keys);
+    for await (const keys of stream as AsyncIterable<string[]>)
+      if (keys.length > 0) await this.writer.client.unlink(...keys);
   }
 
   /**
@@ -183,7 +187,13 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   async tryLock(key: string, ttlMs: number): Promise<boolean> {
     if (!this.writer || this.fallback.active) return true;
     try {
-      const reply = await this.writer.client.set(this.keys.lockKey(key), String(process.pid), 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+      const reply = await this.writer.client.set(
+        this.keys.lockKey(key),
+        String(process.pid),
+        'PX',
+        Math.max(1, Math.ceil(ttlMs)),
+        'NX',
+      );
       this.fallback.success();
       return reply === 'OK';
     } catch (err) {
@@ -199,7 +209,8 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
 
   /** Part of `RedisRecovery`. */
   async invalidate(keys: string[]): Promise<void> {
-    if (this.writer && keys.length > 0) await this.writer.client.del(...keys.map((k) => this.keys.redisKey(k)));
+    if (this.writer && keys.length > 0)
+      await this.writer.client.del(...keys.map((k) => this.keys.redisKey(k)));
   }
 
   private readerFor(key: string): TrackedClient {
@@ -208,9 +219,22 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     return this.config.readFrom === 'replica' || this.reader.ready ? this.reader : writer;
   }
 
-  private async setDurable(redisKey: string, raw: string, ttl: number, wait: number): Promise<DurableWriteResult> {
+  private async setDurable(
+    redisKey: string,
+    raw: string,
+    ttl: number,
+    wait: number,
+  ): Promise<DurableWriteResult> {
     const { timeoutMs, waitTimeoutMs } = this.config;
-    const result = await durableSet(this.connections!.durable, redisKey, raw, ttl, wait, waitTimeoutMs, Date.now() + timeoutMs + waitTimeoutMs);
+    const result = await durableSet(
+      this.connections!.durable,
+      redisKey,
+      raw,
+      ttl,
+      wait,
+      waitTimeoutMs,
+      Date.now() + timeoutMs + waitTimeoutMs,
+    );
     this.metrics.durableRetries += result.attempts - 1;
     if (result.confirmed) this.metrics.durableConfirmed++;
     else this.metrics.durableUnconfirmed++;

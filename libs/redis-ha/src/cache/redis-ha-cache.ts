@@ -41,7 +41,15 @@ export class RedisHaCache {
   ) {
     const { earlyRefresh, earlyRefreshBeta } = config.cache;
     const logger = new Logger(CACHE_LOGGER_CONTEXT);
-    this.ctx = { store, metrics, logger, flights: new SingleFlight(), refreshes: new SingleFlight(), earlyRefresh, beta: earlyRefreshBeta };
+    this.ctx = {
+      store,
+      metrics,
+      logger,
+      flights: new SingleFlight(),
+      refreshes: new SingleFlight(),
+      earlyRefresh,
+      beta: earlyRefreshBeta,
+    };
     this.root = new CacheNamespace('', undefined, this.ctx);
   }
 
@@ -57,7 +65,8 @@ export class RedisHaCache {
   namespace(name: string): CacheNamespace {
     let ns = this.namespaces.get(name);
     if (ns) return ns;
-    if (!isValidNamespace(name)) throw new CacheKeyError(`namespace "${name}" must be 1-64 of A-Z a-z 0-9 _ -`);
+    if (!isValidNamespace(name))
+      throw new CacheKeyError(`namespace "${name}" must be 1-64 of A-Z a-z 0-9 _ -`);
     const settings = this.config.cache.namespaces[namespaceId(name)];
     ns = new CacheNamespace(name, settings?.ttlSeconds ?? this.config.cache.ttlSeconds, this.ctx);
     this.namespaces.set(name, ns);

@@ -82,16 +82,28 @@ describe('cache config', () => {
   const invalid: Array<[Env, string]> = [
     [{ CACHE_ENABLED: 'maybe' }, 'CACHE_ENABLED: must be true or false, got "maybe"'],
     [{ CACHE_KEY_PREFIX: 'my cache:' }, 'CACHE_KEY_PREFIX: must be at most 64 characters without spaces'],
-    [{ CACHE_KEY_VERSION: 'v 2' }, 'CACHE_KEY_VERSION: must be 1-64 of A-Z a-z 0-9 . _ - (and not "lock"), got "v 2"'],
-    [{ CACHE_KEY_VERSION: 'lock' }, 'CACHE_KEY_VERSION: must be 1-64 of A-Z a-z 0-9 . _ - (and not "lock"), got "lock"'],
+    [
+      { CACHE_KEY_VERSION: 'v 2' },
+      'CACHE_KEY_VERSION: must be 1-64 of A-Z a-z 0-9 . _ - (and not "lock"), got "v 2"',
+    ],
+    [
+      { CACHE_KEY_VERSION: 'lock' },
+      'CACHE_KEY_VERSION: must be 1-64 of A-Z a-z 0-9 . _ - (and not "lock"), got "lock"',
+    ],
     [{ CACHE_TTL_SECONDS: '0' }, 'CACHE_TTL_SECONDS: must be between 1 and 31536000, got 0'],
     [{ CACHE_TTL_SECONDS: '1.5' }, 'CACHE_TTL_SECONDS: must be a whole number, got "1.5"'],
     [{ CACHE_TTL_HOLIDAYS: 'forever' }, 'CACHE_TTL_HOLIDAYS: must be a whole number, got "forever"'],
     [{ CACHE_TTL_HOLIDAYS: '-1' }, 'CACHE_TTL_HOLIDAYS: must be between 1 and 31536000, got -1'],
     [{ 'CACHE_TTL_BAD-NAME': '5' }, 'CACHE_TTL_BAD-NAME: namespace must be 1-64 of A-Z 0-9 _'],
-    [{ CACHE_KEY_VERSION_PRICES: 'r/8' }, 'CACHE_KEY_VERSION_PRICES: must be 1-64 of A-Z a-z 0-9 . _ - (and not "lock"), got "r/8"'],
+    [
+      { CACHE_KEY_VERSION_PRICES: 'r/8' },
+      'CACHE_KEY_VERSION_PRICES: must be 1-64 of A-Z a-z 0-9 . _ - (and not "lock"), got "r/8"',
+    ],
     [{ CACHE_WAIT_REPLICAS_ORDERS: '11' }, 'CACHE_WAIT_REPLICAS_ORDERS: must be between 0 and 10, got 11'],
-    [{ CACHE_READ_FROM: 'slave' }, 'CACHE_READ_FROM: must be one of master | replica | replica-preferred, got "slave"'],
+    [
+      { CACHE_READ_FROM: 'slave' },
+      'CACHE_READ_FROM: must be one of master | replica | replica-preferred, got "slave"',
+    ],
     [{ CACHE_READ_YOUR_WRITES_MS: '-5' }, 'CACHE_READ_YOUR_WRITES_MS: must be between 0 and 60000, got -5'],
     [{ CACHE_FALLBACK: 'disk' }, 'CACHE_FALLBACK: must be one of memory | none, got "disk"'],
     [{ CACHE_FALLBACK_MAX_ITEMS: '0' }, 'CACHE_FALLBACK_MAX_ITEMS: must be between 1 and 10000000, got 0'],
@@ -104,7 +116,10 @@ describe('cache config', () => {
     [{ CACHE_MAX_VALUE_BYTES: '0' }, 'CACHE_MAX_VALUE_BYTES: must be between 1 and 536870912, got 0'],
     [{ CACHE_MAX_KEY_BYTES: '8' }, 'CACHE_MAX_KEY_BYTES: must be between 16 and 65536, got 8'],
     [{ CACHE_EARLY_REFRESH: 'sometimes' }, 'CACHE_EARLY_REFRESH: must be true or false, got "sometimes"'],
-    [{ CACHE_EARLY_REFRESH_BETA: 'high' }, 'CACHE_EARLY_REFRESH_BETA: must be a positive number such as 1 or 0.5, got "high"'],
+    [
+      { CACHE_EARLY_REFRESH_BETA: 'high' },
+      'CACHE_EARLY_REFRESH_BETA: must be a positive number such as 1 or 0.5, got "high"',
+    ],
     [{ CACHE_EARLY_REFRESH_BETA: '0' }, 'CACHE_EARLY_REFRESH_BETA: must be between 0.01 and 100, got 0'],
   ];
   it.each(invalid)('%j fails with one clear line', (env, message) => {
@@ -116,7 +131,9 @@ describe('cache config', () => {
   });
 
   it('CACHE_TTL_SECONDS is the default TTL, not a namespace called "seconds"', () => {
-    expect(cache({ CACHE_TTL_SECONDS: '60', CACHE_TTL_HOLIDAYS: '90' }).namespaces).toEqual({ holidays: { ttlSeconds: 90 } });
+    expect(cache({ CACHE_TTL_SECONDS: '60', CACHE_TTL_HOLIDAYS: '90' }).namespaces).toEqual({
+      holidays: { ttlSeconds: 90 },
+    });
   });
 
   it('forRoot({ cache }) overrides the environment, field by field for namespaces', () => {
@@ -125,7 +142,10 @@ describe('cache config', () => {
       { timeoutMs: 100, namespaces: { Holidays: { ttlSeconds: 120 }, 'user-profiles': { waitReplicas: 1 } } },
     );
     expect(config.timeoutMs).toBe(100);
-    expect(config.namespaces).toEqual({ holidays: { ttlSeconds: 120, version: 'a' }, user_profiles: { waitReplicas: 1 } });
+    expect(config.namespaces).toEqual({
+      holidays: { ttlSeconds: 120, version: 'a' },
+      user_profiles: { waitReplicas: 1 },
+    });
   });
 
   it('forRoot({ cache: false }) turns the cache off like CACHE_ENABLED=false', () => {
@@ -135,13 +155,28 @@ describe('cache config', () => {
   const badOptions: Array<[Partial<CacheConfig>, string]> = [
     [{ timeoutMs: 1 }, 'forRoot({ cache.timeoutMs }): must be between 10 and 60000, got 1'],
     [{ fallbackMaxItems: 0 }, 'forRoot({ cache.fallbackMaxItems }): must be between 1 and 10000000, got 0'],
-    [{ readFrom: 'slave' as never }, 'forRoot({ cache.readFrom }): must be one of master | replica | replica-preferred'],
+    [
+      { readFrom: 'slave' as never },
+      'forRoot({ cache.readFrom }): must be one of master | replica | replica-preferred',
+    ],
     [{ fallback: 'disk' as never }, 'forRoot({ cache.fallback }): must be one of memory | none'],
-    [{ keyVersion: 'a b' }, 'forRoot({ cache.keyVersion }): must be 1-64 of A-Z a-z 0-9 . _ - (and not "lock"), got "a b"'],
+    [
+      { keyVersion: 'a b' },
+      'forRoot({ cache.keyVersion }): must be 1-64 of A-Z a-z 0-9 . _ - (and not "lock"), got "a b"',
+    ],
     [{ keyPrefix: 'a b' }, 'forRoot({ cache.keyPrefix }): must be at most 64 characters without spaces'],
-    [{ namespaces: { 'bad name': {} } }, 'forRoot({ cache.namespaces.bad name }): namespace must be 1-64 of A-Z a-z 0-9 _ -'],
-    [{ namespaces: { a: { ttlSeconds: 0 } } }, 'forRoot({ cache.namespaces.a }).ttlSeconds: must be between 1 and 31536000, got 0'],
-    [{ namespaces: { a: { waitReplicas: 20 } } }, 'forRoot({ cache.namespaces.a }).waitReplicas: must be between 0 and 10, got 20'],
+    [
+      { namespaces: { 'bad name': {} } },
+      'forRoot({ cache.namespaces.bad name }): namespace must be 1-64 of A-Z a-z 0-9 _ -',
+    ],
+    [
+      { namespaces: { a: { ttlSeconds: 0 } } },
+      'forRoot({ cache.namespaces.a }).ttlSeconds: must be between 1 and 31536000, got 0',
+    ],
+    [
+      { namespaces: { a: { waitReplicas: 20 } } },
+      'forRoot({ cache.namespaces.a }).waitReplicas: must be between 0 and 10, got 20',
+    ],
   ];
   it.each(badOptions)('forRoot(%j) fails with one clear line', (options, message) => {
     expect(problems({}, options)).toEqual([message]);

@@ -97,7 +97,8 @@ function parseNamespaces(reader: EnvReader): Record<string, CacheNamespaceConfig
   const scan = (prefix: string, read: (name: string, suffix: string) => void) => {
     for (const [suffix] of reader.withPrefix(prefix)) {
       if (prefix === 'CACHE_TTL_' && suffix === 'SECONDS') continue;
-      if (!ENV_NAMESPACE.test(suffix)) reader.fail(`${prefix}${suffix}`, 'namespace must be 1-64 of A-Z 0-9 _');
+      if (!ENV_NAMESPACE.test(suffix))
+        reader.fail(`${prefix}${suffix}`, 'namespace must be 1-64 of A-Z 0-9 _');
       else read(`${prefix}${suffix}`, suffix);
     }
   };
@@ -167,24 +168,40 @@ export function parseCacheConfig(reader: EnvReader, options: Partial<CacheConfig
   checkOptions(reader, options);
   const keyPrefix = options.keyPrefix ?? reader.string('CACHE_KEY_PREFIX') ?? 'cache:';
   if (/\s/.test(keyPrefix) || keyPrefix.length > 64) {
-    reader.fail(options.keyPrefix !== undefined ? 'forRoot({ cache.keyPrefix })' : 'CACHE_KEY_PREFIX', 'must be at most 64 characters without spaces');
+    reader.fail(
+      options.keyPrefix !== undefined ? 'forRoot({ cache.keyPrefix })' : 'CACHE_KEY_PREFIX',
+      'must be at most 64 characters without spaces',
+    );
   }
   const config: CacheConfig = {
     enabled: options.enabled ?? reader.bool('CACHE_ENABLED') ?? true,
     keyPrefix,
-    keyVersion: options.keyVersion ?? checkVersion(reader, 'CACHE_KEY_VERSION', reader.string('CACHE_KEY_VERSION')) ?? 'v1',
+    keyVersion:
+      options.keyVersion ??
+      checkVersion(reader, 'CACHE_KEY_VERSION', reader.string('CACHE_KEY_VERSION')) ??
+      'v1',
     ttlSeconds: options.ttlSeconds ?? reader.int('CACHE_TTL_SECONDS', { min: 1, max: 31_536_000 }) ?? 300,
     namespaces: mergeNamespaces(reader, parseNamespaces(reader), options.namespaces),
     readFrom: options.readFrom ?? reader.oneOf('CACHE_READ_FROM', READ_FROM) ?? 'master',
-    readYourWritesMs: options.readYourWritesMs ?? reader.int('CACHE_READ_YOUR_WRITES_MS', { min: 0, max: 60_000 }) ?? 2000,
+    readYourWritesMs:
+      options.readYourWritesMs ?? reader.int('CACHE_READ_YOUR_WRITES_MS', { min: 0, max: 60_000 }) ?? 2000,
     fallback: options.fallback ?? reader.oneOf('CACHE_FALLBACK', FALLBACKS) ?? 'memory',
-    fallbackMaxItems: options.fallbackMaxItems ?? reader.int('CACHE_FALLBACK_MAX_ITEMS', { min: 1, max: 10_000_000 }) ?? 10_000,
+    fallbackMaxItems:
+      options.fallbackMaxItems ??
+      reader.int('CACHE_FALLBACK_MAX_ITEMS', { min: 1, max: 10_000_000 }) ??
+      10_000,
     timeoutMs: options.timeoutMs ?? reader.int('CACHE_TIMEOUT_MS', { min: 10, max: 60_000 }) ?? 500,
-    breakerThreshold: options.breakerThreshold ?? reader.int('CACHE_BREAKER_THRESHOLD', { min: 1, max: 1000 }) ?? 3,
-    breakerCooldownMs: options.breakerCooldownMs ?? reader.int('CACHE_BREAKER_COOLDOWN_MS', { min: 50, max: 600_000 }) ?? 1000,
+    breakerThreshold:
+      options.breakerThreshold ?? reader.int('CACHE_BREAKER_THRESHOLD', { min: 1, max: 1000 }) ?? 3,
+    breakerCooldownMs:
+      options.breakerCooldownMs ?? reader.int('CACHE_BREAKER_COOLDOWN_MS', { min: 50, max: 600_000 }) ?? 1000,
     waitReplicas: options.waitReplicas ?? reader.int('CACHE_WAIT_REPLICAS', { min: 0, max: 10 }) ?? 0,
-    waitTimeoutMs: options.waitTimeoutMs ?? reader.int('CACHE_WAIT_TIMEOUT_MS', { min: 10, max: 60_000 }) ?? 1000,
-    maxValueBytes: options.maxValueBytes ?? reader.int('CACHE_MAX_VALUE_BYTES', { min: 1, max: 512 * 1024 * 1024 }) ?? 1_048_576,
+    waitTimeoutMs:
+      options.waitTimeoutMs ?? reader.int('CACHE_WAIT_TIMEOUT_MS', { min: 10, max: 60_000 }) ?? 1000,
+    maxValueBytes:
+      options.maxValueBytes ??
+      reader.int('CACHE_MAX_VALUE_BYTES', { min: 1, max: 512 * 1024 * 1024 }) ??
+      1_048_576,
     maxKeyBytes: options.maxKeyBytes ?? reader.int('CACHE_MAX_KEY_BYTES', { min: 16, max: 65_536 }) ?? 1024,
     earlyRefresh: options.earlyRefresh ?? reader.bool('CACHE_EARLY_REFRESH') ?? true,
     earlyRefreshBeta: options.earlyRefreshBeta ?? parseBeta(reader) ?? 1,

@@ -28,7 +28,10 @@ export class EnvReader {
     return this.raw(name, aliases)?.value;
   }
 
-  int(name: string, opts: { min?: number; max?: number; aliases?: readonly string[] } = {}): number | undefined {
+  int(
+    name: string,
+    opts: { min?: number; max?: number; aliases?: readonly string[] } = {},
+  ): number | undefined {
     const found = this.raw(name, opts.aliases);
     if (!found) return undefined;
     if (!/^-?\d+$/.test(found.value)) {
@@ -49,7 +52,11 @@ export class EnvReader {
     return undefined;
   }
 
-  oneOf<T extends string>(name: string, values: readonly T[], aliases: readonly string[] = []): T | undefined {
+  oneOf<T extends string>(
+    name: string,
+    values: readonly T[],
+    aliases: readonly string[] = [],
+  ): T | undefined {
     const found = this.raw(name, aliases);
     if (!found) return undefined;
     const value = found.value.toLowerCase() as T;
@@ -84,7 +91,10 @@ export class EnvReader {
     try {
       return readFileSync(found.value);
     } catch (err) {
-      this.fail(found.name, `cannot read "${found.value}": ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      this.fail(
+        found.name,
+        `cannot read "${found.value}": ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
       return undefined;
     }
   }

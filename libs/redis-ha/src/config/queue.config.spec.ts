@@ -70,7 +70,10 @@ describe('queue config', () => {
     [{ QUEUE_DURABLE_TIMEOUT_MS: '5' }, /^QUEUE_DURABLE_TIMEOUT_MS: must be between 10 and 60000/],
     [{ QUEUE_SHUTDOWN_TIMEOUT_MS: '-5' }, /^QUEUE_SHUTDOWN_TIMEOUT_MS: must be between 0 and 3600000/],
     [{ QUEUE_MAX_PAYLOAD_BYTES: '0' }, /^QUEUE_MAX_PAYLOAD_BYTES: must be between 1 and 536870912/],
-    [{ QUEUE_EVICTION_CHECK: 'ignore' }, /^QUEUE_EVICTION_CHECK: must be one of refuse \| warn \| off, got "ignore"$/],
+    [
+      { QUEUE_EVICTION_CHECK: 'ignore' },
+      /^QUEUE_EVICTION_CHECK: must be one of refuse \| warn \| off, got "ignore"$/,
+    ],
     [{ QUEUE_WORKER_GUARD_INTERVAL_MS: 'often' }, /^QUEUE_WORKER_GUARD_INTERVAL_MS: must be a whole number/],
   ];
   it.each(invalid)('refuses %j', (env, expected) => {
@@ -80,17 +83,30 @@ describe('queue config', () => {
   });
 
   it('lists every problem at once', () => {
-    expect(problems({ QUEUE_PREFIX: 'x', QUEUE_MAX_STALLED_COUNT: 'a', QUEUE_EVICTION_CHECK: 'no' })).toHaveLength(3);
+    expect(
+      problems({ QUEUE_PREFIX: 'x', QUEUE_MAX_STALLED_COUNT: 'a', QUEUE_EVICTION_CHECK: 'no' }),
+    ).toHaveLength(3);
   });
 
   it('lets forRoot() options win over the environment, and checks them by their option name', () => {
-    expect(queue({ QUEUE_LOCK_DURATION_MS: '10000', QUEUE_PREFIX: '{a}' }, { lockDurationMs: 20_000, prefix: '{b}' })).toMatchObject({
+    expect(
+      queue(
+        { QUEUE_LOCK_DURATION_MS: '10000', QUEUE_PREFIX: '{a}' },
+        { lockDurationMs: 20_000, prefix: '{b}' },
+      ),
+    ).toMatchObject({
       lockDurationMs: 20_000,
       prefix: '{b}',
     });
-    expect(problems({}, { shutdownTimeoutMs: -1 })).toEqual(['forRoot({ queue.shutdownTimeoutMs }): must be between 0 and 3600000, got -1']);
-    expect(problems({}, { prefix: 'plain' })[0]).toMatch(/^forRoot\(\{ queue.prefix \}\): "plain" needs a hash tag/);
-    expect(problems({}, { evictionCheck: 'never' as never })).toEqual(['forRoot({ queue.evictionCheck }): must be one of refuse | warn | off']);
+    expect(problems({}, { shutdownTimeoutMs: -1 })).toEqual([
+      'forRoot({ queue.shutdownTimeoutMs }): must be between 0 and 3600000, got -1',
+    ]);
+    expect(problems({}, { prefix: 'plain' })[0]).toMatch(
+      /^forRoot\(\{ queue.prefix \}\): "plain" needs a hash tag/,
+    );
+    expect(problems({}, { evictionCheck: 'never' as never })).toEqual([
+      'forRoot({ queue.evictionCheck }): must be one of refuse | warn | off',
+    ]);
   });
 
   describe('QUEUE_NAMES', () => {

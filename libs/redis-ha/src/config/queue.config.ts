@@ -106,7 +106,10 @@ export function queueNamesFromEnv(env: Env = process.env): string[] {
     .filter((name) => name !== '');
   const bad = names.filter((name) => !isValidQueueName(name));
   if (bad.length > 0) {
-    reader.fail('QUEUE_NAMES', `${bad.map((n) => `"${n}"`).join(', ')}: queue names are 1-100 of A-Z a-z 0-9 . _ - (BullMQ refuses ":")`);
+    reader.fail(
+      'QUEUE_NAMES',
+      `${bad.map((n) => `"${n}"`).join(', ')}: queue names are 1-100 of A-Z a-z 0-9 . _ - (BullMQ refuses ":")`,
+    );
   }
   const dupe = names.find((name, i) => names.indexOf(name) !== i);
   if (dupe) reader.fail('QUEUE_NAMES', `lists "${dupe}" twice`);

@@ -6,6 +6,8 @@ export class CacheSerializationError extends Error {
   override readonly name = 'CacheSerializationError';
 
   constructor(reason: string) {
-    super(`Cache value cannot be serialized: ${reason}. Cache plain data (objects, arrays, strings, numbers, Dates, Buffers, Maps, Sets, BigInts)`);
+    super(
+      `Cache value cannot be serialized: ${reason}. Cache plain data (objects, arrays, strings, numbers, Dates, Buffers, Maps, Sets, BigInts)`,
+    );
   }
 }

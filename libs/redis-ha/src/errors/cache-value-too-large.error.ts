@@ -9,6 +9,8 @@ export class CacheValueTooLargeError extends Error {
     readonly bytes: number,
     readonly limit: number,
   ) {
-    super(`Cache value is ${bytes} bytes serialized, over the limit of ${limit} (raise CACHE_MAX_VALUE_BYTES or cache less)`);
+    super(
+      `Cache value is ${bytes} bytes serialized, over the limit of ${limit} (raise CACHE_MAX_VALUE_BYTES or cache less)`,
+    );
   }
 }

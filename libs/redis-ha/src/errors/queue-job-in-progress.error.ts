@@ -7,6 +7,8 @@ export class QueueJobInProgressError extends Error {
   override readonly name = 'QueueJobInProgressError';
 
   constructor(readonly key: string) {
-    super(`Another run of idempotency key "${key}" is in progress; retry later (give the job attempts and a backoff)`);
+    super(
+      `Another run of idempotency key "${key}" is in progress; retry later (give the job attempts and a backoff)`,
+    );
   }
 }

@@ -24,16 +24,24 @@ describe('eviction policy check', () => {
   it('refuses, warns or stays quiet per QUEUE_EVICTION_CHECK', async () => {
     const lru = async () => info('allkeys-lru');
     await expect(checkEvictionPolicy(lru, 'refuse', 'at startup')).rejects.toThrow(QueueEvictionPolicyError);
-    await expect(checkEvictionPolicy(lru, 'refuse', 'at startup')).rejects.toThrow(/QUEUE_EVICTION_CHECK=warn/);
-    await expect(checkEvictionPolicy(lru, 'warn', 'at startup')).resolves.toEqual({ policy: 'allkeys-lru', maxmemory: 536870912 });
+    await expect(checkEvictionPolicy(lru, 'refuse', 'at startup')).rejects.toThrow(
+      /QUEUE_EVICTION_CHECK=warn/,
+    );
+    await expect(checkEvictionPolicy(lru, 'warn', 'at startup')).resolves.toEqual({
+      policy: 'allkeys-lru',
+      maxmemory: 536870912,
+    });
     const never = jest.fn(lru);
     await expect(checkEvictionPolicy(never, 'off', 'at startup')).resolves.toBeUndefined();
     expect(never).not.toHaveBeenCalled();
-    await expect(checkEvictionPolicy(async () => info('noeviction'), 'refuse', 'at startup')).resolves.toMatchObject({ policy: 'noeviction' });
+    await expect(
+      checkEvictionPolicy(async () => info('noeviction'), 'refuse', 'at startup'),
+    ).resolves.toMatchObject({ policy: 'noeviction' });
   });
 
   it('never refuses when it cannot ask (an ACL user without INFO)', async () => {
-    const denied = () => Promise.reject(new Error("NOPERM this user has no permissions to run the 'info' command"));
+    const denied = () =>
+      Promise.reject(new Error("NOPERM this user has no permissions to run the 'info' command"));
     await expect(checkEvictionPolicy(denied, 'refuse', 'at startup')).resolves.toBeUndefined();
   });
 });

@@ -13,7 +13,11 @@ const STEP_BOUND_MS = 2000;
  * are told to abort, and the connections are dropped. BullMQ's own close has no bound: one hung processor
  * would hold SIGTERM until the orchestrator's SIGKILL, and its jobs until the stalled checker (lockDuration).
  */
-export async function closeGracefully(worker: RedisHaWorker, close: () => Promise<void>, timeoutMs: number): Promise<void> {
+export async function closeGracefully(
+  worker: RedisHaWorker,
+  close: () => Promise<void>,
+  timeoutMs: number,
+): Promise<void> {
   const closing = close();
   closing.catch(() => undefined);
   if (await within(closing, timeoutMs)) return;

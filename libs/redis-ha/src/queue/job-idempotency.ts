@@ -48,7 +48,11 @@ export class JobIdempotency {
     return `${job.queueName}:${job.id}`;
   }
 
-  async once<T>(keyOrJob: string | Pick<Job, 'queueName' | 'id'>, run: () => Promise<T> | T, options: OnceOptions = {}): Promise<T> {
+  async once<T>(
+    keyOrJob: string | Pick<Job, 'queueName' | 'id'>,
+    run: () => Promise<T> | T,
+    options: OnceOptions = {},
+  ): Promise<T> {
     const key = typeof keyOrJob === 'string' ? keyOrJob : this.keyOf(keyOrJob);
     const redisKey = `${this.config.queue.prefix}:idempotency:${key}`;
     const client = this.redis();
@@ -69,7 +73,13 @@ export class JobIdempotency {
     throw new QueueJobInProgressError(key);
   }
 
-  private async runClaimed<T>(client: Redis, redisKey: string, claim: string, run: () => Promise<T> | T, ttlMs: number): Promise<T> {
+  private async runClaimed<T>(
+    client: Redis,
+    redisKey: string,
+    claim: string,
+    run: () => Promise<T> | T,
+    ttlMs: number,
+  ): Promise<T> {
     let result: T;
     try {
       result = await run();
@@ -79,7 +89,9 @@ export class JobIdempotency {
     }
     const stored = result === undefined ? '' : JSON.stringify(result);
     await client.set(redisKey, `${DONE}${stored}`, 'PX', ttlMs);
-    await client.call('WAIT', this.config.queue.durableReplicas, this.config.queue.durableTimeoutMs).catch(() => undefined);
+    await client
+      .call('WAIT', this.config.queue.durableReplicas, this.config.queue.durableTimeoutMs)
+      .catch(() => undefined);
     return result;
   }
 

@@ -33,12 +33,16 @@ describe('checkPayload', () => {
   it('refuses a circular structure, with what closes the circle', () => {
     const data: Record<string, unknown> = { child: {} };
     (data.child as Record<string, unknown>).parent = data;
-    expect(() => check(data)).toThrow(/Job "render" for queue "reports" cannot be stored: data contains a circular reference \(.*parent.*\)/);
+    expect(() => check(data)).toThrow(
+      /Job "render" for queue "reports" cannot be stored: data contains a circular reference \(.*parent.*\)/,
+    );
   });
 
   it('refuses data over the limit with its size and the setting to raise', () => {
     expect(check('x'.repeat(98), 100)).toBe(100);
     expect(() => check('x'.repeat(99), 100)).toThrow(QueuePayloadTooLargeError);
-    expect(() => check('x'.repeat(99), 100)).toThrow(/is 101 bytes as JSON, over QUEUE_MAX_PAYLOAD_BYTES \(100\)/);
+    expect(() => check('x'.repeat(99), 100)).toThrow(
+      /is 101 bytes as JSON, over QUEUE_MAX_PAYLOAD_BYTES \(100\)/,
+    );
   });
 });

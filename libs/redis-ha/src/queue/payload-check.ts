@@ -19,7 +19,8 @@ export function checkPayload(data: unknown, maxBytes: number, target: PayloadTar
   };
   const replacer = function (this: unknown, key: string, value: unknown): unknown {
     const parent = typeof this === 'object' && this !== null ? paths.get(this) : undefined;
-    const path = parent === undefined ? 'data' : Array.isArray(this) ? `${parent}[${key}]` : `${parent}.${key}`;
+    const path =
+      parent === undefined ? 'data' : Array.isArray(this) ? `${parent}[${key}]` : `${parent}.${key}`;
     switch (typeof value) {
       case 'bigint':
         return fail(path, 'is a BigInt (JSON cannot store it; pass a string)');
@@ -29,7 +30,8 @@ export function checkPayload(data: unknown, maxBytes: number, target: PayloadTar
         return fail(path, 'is a symbol (JSON would drop it)');
       case 'object':
         if (value === null) return value;
-        if (value instanceof Map) return fail(path, 'is a Map (JSON would store {}); pass Object.fromEntries(map)');
+        if (value instanceof Map)
+          return fail(path, 'is a Map (JSON would store {}); pass Object.fromEntries(map)');
         if (value instanceof Set) return fail(path, 'is a Set (JSON would store {}); pass [...set]');
         paths.set(value, path);
         return value;
@@ -48,6 +50,7 @@ export function checkPayload(data: unknown, maxBytes: number, target: PayloadTar
   }
   if (json === undefined) return 2; // BullMQ stores undefined job data as {}
   const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes > maxBytes) throw new QueuePayloadTooLargeError(target.queueName, target.jobName, bytes, maxBytes);
+  if (bytes > maxBytes)
+    throw new QueuePayloadTooLargeError(target.queueName, target.jobName, bytes, maxBytes);
   return bytes;
 }

@@ -34,7 +34,9 @@ interface Watch {
  * `QUEUE_SHUTDOWN_TIMEOUT_MS` before the queues.
  */
 @Injectable()
-export class QueueLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class QueueLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly watches = new Map<Worker, Watch>();
   private subscription: Subscription | undefined;
 
@@ -50,7 +52,9 @@ export class QueueLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
   adopt(worker: Worker): void {
     this.registry.addWorker(worker);
     if (!(worker instanceof RedisHaWorker) || this.watches.has(worker)) return;
-    const guard = new WorkerGuard(worker, this.config.queue.workerGuardIntervalMs, (stuck) => this.replace(stuck));
+    const guard = new WorkerGuard(worker, this.config.queue.workerGuardIntervalMs, (stuck) =>
+      this.replace(stuck),
+    );
     const reclaimer = new OrphanReclaimer(worker, this.events);
     // Without a listener BullMQ prints every 'error' (each refused reconnect of a failover) with console.error.
     const onError = (err: Error) => logQueueError(`Worker of "${worker.name}"`, err);
@@ -65,7 +69,9 @@ export class QueueLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
     if (!first) return;
     const info = async () => {
       const client = await within(first.getBackend().client, this.config.connection.connectTimeoutMs);
-      return (await (client as unknown as { info(section: string): Promise<string> }).info('memory')) as string;
+      return (await (client as unknown as { info(section: string): Promise<string> }).info(
+        'memory',
+      )) as string;
     };
     await checkEvictionPolicy(info, this.config.queue.evictionCheck, 'at startup');
     this.subscription = this.events.on('master-changed').subscribe((e) => {

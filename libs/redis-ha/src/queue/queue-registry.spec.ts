@@ -12,7 +12,9 @@ describe('QueueRegistry', () => {
     registry.addQueue(queue('emails'));
     expect(registry.getQueue('reports').name).toBe('reports');
     expect(() => registry.getQueue('report')).toThrow(QueueNotRegisteredError);
-    expect(() => registry.getQueue('report')).toThrow(/"report" is not registered \(registered: "reports", "emails"\)/);
+    expect(() => registry.getQueue('report')).toThrow(
+      /"report" is not registered \(registered: "reports", "emails"\)/,
+    );
   });
 
   it('keeps workers once each, and puts a replacement in the place of a stuck worker', () => {

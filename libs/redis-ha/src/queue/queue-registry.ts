@@ -27,7 +27,10 @@ export class QueueRegistry {
   }
 
   removeWorker(worker: Worker): void {
-    this.workers.set(worker.name, (this.workers.get(worker.name) ?? []).filter((w) => w !== worker));
+    this.workers.set(
+      worker.name,
+      (this.workers.get(worker.name) ?? []).filter((w) => w !== worker),
+    );
   }
 
   /** Puts `replacement` in the place of the stuck `worker`. */

@@ -95,8 +95,13 @@ export const processorCheckProvider: Provider = {
     for (const wrapper of wrappers) {
       const cls = wrapper.metatype;
       if (typeof cls !== 'function') continue;
-      const meta = Reflect.getMetadata(PROCESSOR_METADATA, cls) as { name?: string; configKey?: string } | undefined;
-      if (!meta?.name || tokens.has(getQueueToken(meta.name)) || tokens.has(getSharedConfigToken(meta.configKey))) {
+      const meta = Reflect.getMetadata(PROCESSOR_METADATA, cls) as
+        { name?: string; configKey?: string } | undefined;
+      if (
+        !meta?.name ||
+        tokens.has(getQueueToken(meta.name)) ||
+        tokens.has(getSharedConfigToken(meta.configKey))
+      ) {
         continue;
       }
       const registered = [...tokens]

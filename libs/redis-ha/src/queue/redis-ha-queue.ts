@@ -60,7 +60,8 @@ export class RedisHaQueue extends Queue {
   override async addBulk(
     jobs: Array<{ name: string; data: unknown; opts?: RedisHaJobsOptions }>,
   ): Promise<Job[]> {
-    for (const job of jobs) checkPayload(job.data, this.settings.maxPayloadBytes, { queueName: this.name, jobName: job.name });
+    for (const job of jobs)
+      checkPayload(job.data, this.settings.maxPayloadBytes, { queueName: this.name, jobName: job.name });
     const durable = jobs.some((job) => job.opts?.durable ?? this.settings.durableAdds);
     const plain = jobs.map(({ opts, ...job }) => {
       const { durable: _durable, ...jobOpts } = opts ?? {};
@@ -78,7 +79,12 @@ export class RedisHaQueue extends Queue {
     if (!this.barrier) {
       // The client BullMQ sends this queue's adds on: the WAIT must follow them on the same connection.
       const client = (await this.getBackend().client) as unknown as BarrierClient;
-      this.barrier ??= new ReplicaBarrier(client, this.name, this.settings.durableReplicas, this.settings.durableTimeoutMs);
+      this.barrier ??= new ReplicaBarrier(
+        client,
+        this.name,
+        this.settings.durableReplicas,
+        this.settings.durableTimeoutMs,
+      );
     }
     return this.barrier;
   }

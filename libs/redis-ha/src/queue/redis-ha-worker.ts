@@ -1,5 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { ConnectionClosedError, Job, Worker, type JobJson, type Processor, type Span, type WorkerOptions } from 'bullmq';
+import {
+  ConnectionClosedError,
+  Job,
+  Worker,
+  type JobJson,
+  type Processor,
+  type Span,
+  type WorkerOptions,
+} from 'bullmq';
 import { closeGracefully } from './graceful-close';
 import { isLostOwnershipError, isTransientRedisError } from './transient-error';
 import { plannedOptions, workerPlanFor, type WorkerPlan } from './worker-plan';
@@ -30,11 +38,7 @@ export class RedisHaWorker extends Worker {
   private readonly plan: WorkerPlan | undefined;
   private gracefulClose: Promise<void> | undefined;
 
-  constructor(
-    name: string,
-    processor?: string | URL | null | Processor,
-    opts?: WorkerOptions,
-  ) {
+  constructor(name: string, processor?: string | URL | null | Processor, opts?: WorkerOptions) {
     const plan = workerPlanFor(opts?.connection);
     super(name, processor, (plan && opts ? plannedOptions(plan, opts) : opts) as WorkerOptions);
     this.plan = plan;
@@ -110,13 +114,18 @@ export class RedisHaWorker extends Worker {
    */
   private async settleFinishError(err: unknown, job: Job, action: 'complete' | 'fail'): Promise<string> {
     if (isTransientRedisError(err) && !this.closing) {
-      throw new ConnectionClosedError(`${(err as Error).message} (retrying the ${action} of job ${job.id})`, err);
+      throw new ConnectionClosedError(
+        `${(err as Error).message} (retrying the ${action} of job ${job.id})`,
+        err,
+      );
     }
     if (!isLostOwnershipError(err)) throw err;
     const state = await job.getState().catch(() => 'unknown');
     if (state === 'completed' || state === 'failed' || state === 'unknown') {
       // An earlier send of this write was applied (its reply was lost in a reconnect), or the job was removed.
-      logger.debug(`Job ${job.id} of "${this.name}" was already finished (${state}); its repeated ${action} is ignored`);
+      logger.debug(
+        `Job ${job.id} of "${this.name}" was already finished (${state}); its repeated ${action} is ignored`,
+      );
     } else {
       logger.warn(
         `Job ${job.id} of "${this.name}" could not ${action} (${(err as Error).message}): it is ${state} now, ` +

@@ -24,8 +24,15 @@ export function registerQueues(queues: RegisterQueueOptions[]): DynamicModule {
   const list = queues.length > 0 ? queues : queueNamesFromEnv().map((name) => ({ name }));
   const names = list.map((q) => q.name);
   const problems = [
-    ...names.filter((n) => !isValidQueueName(n)).map((n) => `registerQueue({ name: "${n}" }): queue names are 1-100 of A-Z a-z 0-9 . _ - (BullMQ refuses ":")`),
-    ...names.filter((n, i) => names.indexOf(n) !== i).map((n) => `registerQueue({ name: "${n}" }): registered twice`),
+    ...names
+      .filter((n) => !isValidQueueName(n))
+      .map(
+        (n) =>
+          `registerQueue({ name: "${n}" }): queue names are 1-100 of A-Z a-z 0-9 . _ - (BullMQ refuses ":")`,
+      ),
+    ...names
+      .filter((n, i) => names.indexOf(n) !== i)
+      .map((n) => `registerQueue({ name: "${n}" }): registered twice`),
   ];
   if (list.length === 0) problems.push('registerQueue(): give queues, or list them in QUEUE_NAMES');
   if (problems.length > 0) throw new RedisHaConfigError(problems);

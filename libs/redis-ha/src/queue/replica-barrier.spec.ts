@@ -33,7 +33,9 @@ describe('ReplicaBarrier', () => {
     const barrier = new ReplicaBarrier(client, 'q', 2, 300);
     const confirm = barrier.confirm(barrier.ticket(), '7');
     await expect(confirm).rejects.toThrow(QueueAddNotDurableError);
-    await expect(confirm).rejects.toThrow(/Job 7 was added to queue "q" but only 1 of 2 replica\(s\) confirmed it within 300 ms/);
+    await expect(confirm).rejects.toThrow(
+      /Job 7 was added to queue "q" but only 1 of 2 replica\(s\) confirmed it within 300 ms/,
+    );
   });
 
   it('does not count a WAIT sent on another socket than the write (a reconnect in between)', async () => {
@@ -41,7 +43,9 @@ describe('ReplicaBarrier', () => {
     const barrier = new ReplicaBarrier(client, 'q', 1, 300);
     const ticket = barrier.ticket();
     client.reconnect();
-    await expect(barrier.confirm(ticket, '1')).rejects.toThrow(/the connection changed before a replica confirmed it/);
+    await expect(barrier.confirm(ticket, '1')).rejects.toThrow(
+      /the connection changed before a replica confirmed it/,
+    );
   });
 
   it('does not count a WAIT answered on another socket than it was sent on (resent after a reconnect)', async () => {
@@ -58,9 +62,13 @@ describe('ReplicaBarrier', () => {
     const client = new FakeClient();
     client.status = 'reconnecting';
     const barrier = new ReplicaBarrier(client, 'q', 1, 300);
-    await expect(barrier.confirm(barrier.ticket(), '1')).rejects.toThrow(/no replica confirmed it \(the connection to the master was lost/);
+    await expect(barrier.confirm(barrier.ticket(), '1')).rejects.toThrow(
+      /no replica confirmed it \(the connection to the master was lost/,
+    );
     client.status = 'ready';
     client.answer = () => Promise.reject(new Error('Connection is closed.'));
-    await expect(barrier.confirm(barrier.ticket(), '2')).rejects.toThrow(/no replica confirmed it \(Connection is closed\.\)/);
+    await expect(barrier.confirm(barrier.ticket(), '2')).rejects.toThrow(
+      /no replica confirmed it \(Connection is closed\.\)/,
+    );
   });
 });

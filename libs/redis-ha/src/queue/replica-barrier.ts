@@ -69,7 +69,10 @@ export class ReplicaBarrier {
         joiner.reject(this.error(joiner, 'the connection changed before a replica confirmed it'));
       } else if (acked < this.replicas) {
         joiner.reject(
-          this.error(joiner, `only ${acked} of ${this.replicas} replica(s) confirmed it within ${this.timeoutMs} ms`),
+          this.error(
+            joiner,
+            `only ${acked} of ${this.replicas} replica(s) confirmed it within ${this.timeoutMs} ms`,
+          ),
         );
       } else {
         joiner.resolve();

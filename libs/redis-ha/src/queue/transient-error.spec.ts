@@ -15,15 +15,18 @@ describe('failover error classes', () => {
     expect(isTransientRedisError(new Error(message))).toBe(true);
   });
 
-  it.each(['ERR syntax error', 'Missing lock for job 1. moveToFinished', 'NOPERM this user has no permissions'])(
-    '"%s" is not',
-    (message) => {
-      expect(isTransientRedisError(new Error(message))).toBe(false);
-    },
-  );
+  it.each([
+    'ERR syntax error',
+    'Missing lock for job 1. moveToFinished',
+    'NOPERM this user has no permissions',
+  ])('"%s" is not', (message) => {
+    expect(isTransientRedisError(new Error(message))).toBe(false);
+  });
 
   it('recognises the finish scripts saying the job is no longer ours', () => {
-    for (const code of [-1, -2, -3, -6]) expect(isLostOwnershipError(Object.assign(new Error('x'), { code }))).toBe(true);
-    for (const code of [-4, -9, undefined]) expect(isLostOwnershipError(Object.assign(new Error('x'), { code }))).toBe(false);
+    for (const code of [-1, -2, -3, -6])
+      expect(isLostOwnershipError(Object.assign(new Error('x'), { code }))).toBe(true);
+    for (const code of [-4, -9, undefined])
+      expect(isLostOwnershipError(Object.assign(new Error('x'), { code }))).toBe(false);
   });
 });

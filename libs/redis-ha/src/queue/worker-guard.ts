@@ -79,15 +79,21 @@ export class WorkerGuard {
     if (worker.closing) return this.stop();
     const backend = worker.getBackend();
     const client = (await bounded(backend.client, this.intervalMs)) as unknown as GuardClient;
-    const blocking = (await bounded(backend.blockingClient, this.intervalMs)) as unknown as GuardClient | undefined;
-    for (const [conn, what] of [[client, 'command'], [blocking, 'blocking']] as const) {
+    const blocking = (await bounded(backend.blockingClient, this.intervalMs)) as unknown as
+      GuardClient | undefined;
+    for (const [conn, what] of [
+      [client, 'command'],
+      [blocking, 'blocking'],
+    ] as const) {
       if (conn?.status === 'end') {
         logger.warn(`Worker of "${worker.name}": its ${what} connection had ended for good; reconnecting it`);
         conn.connect().catch(() => undefined);
       }
     }
     if (!worker.isRunning() && !worker.isPaused()) {
-      logger.warn(`Worker of "${worker.name}" was not running although neither closed nor paused; restarting it`);
+      logger.warn(
+        `Worker of "${worker.name}" was not running although neither closed nor paused; restarting it`,
+      );
       worker.run().catch((err: Error) => worker.emit('error', err));
     }
     const progressed = this.progressed;

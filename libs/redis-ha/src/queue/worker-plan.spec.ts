@@ -21,7 +21,11 @@ describe('worker plans', () => {
   });
 
   it('puts the @Processor() options over the library defaults, and the library connection and prefix over all', () => {
-    const options = { concurrency: 8, prefix: 'other', connection: { host: 'x' } } as unknown as WorkerOptions;
+    const options = {
+      concurrency: 8,
+      prefix: 'other',
+      connection: { host: 'x' },
+    } as unknown as WorkerOptions;
     expect(plannedOptions(plan, options)).toEqual({
       lockDuration: 12_000,
       stalledInterval: 7000,

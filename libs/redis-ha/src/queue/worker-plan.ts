@@ -34,5 +34,10 @@ export function workerPlanFor(connection: unknown): WorkerPlan | undefined {
 
 /** The options a planned worker is built with: the library's defaults, the processor's options, our connection and prefix. */
 export function plannedOptions(plan: WorkerPlan, options: WorkerOptions): WorkerOptions {
-  return { ...plan.defaults, ...options, prefix: plan.prefix, connection: plan.connection as WorkerOptions['connection'] };
+  return {
+    ...plan.defaults,
+    ...options,
+    prefix: plan.prefix,
+    connection: plan.connection as WorkerOptions['connection'],
+  };
 }

@@ -19,7 +19,8 @@ export function replaceWorker(
   const replacement = new RedisHaWorker(stuck.name, processFn, stuck.opts as WorkerOptions);
   for (const event of stuck.eventNames()) {
     for (const listener of stuck.listeners(event)) {
-      if (!internalListeners.has(listener)) replacement.on(event as 'error', listener as (err: Error) => void);
+      if (!internalListeners.has(listener))
+        replacement.on(event as 'error', listener as (err: Error) => void);
     }
   }
   for (const { instance } of discovery.getProviders()) {
