@@ -3,9 +3,10 @@ import { CacheStatus } from './cache/cache-status';
 import { cacheFeature } from './cache/cache.providers';
 import { configProvider, connectionProviders } from './connection/connection.providers';
 import { RedisHaConnectionFactory } from './connection/redis-ha-connection.factory';
-import { RedisHaEvents } from './connection/redis-ha-events';
-import { SentinelMonitor } from './connection/sentinel-monitor';
-import { healthFeature } from './health/health.providers';
+import { RedisHaEvents } from './events/redis-ha-events';
+import { topologyProvider } from './topology/topology.provider';
+import { REDIS_HA_TOPOLOGY } from './topology/topology';
+import { healthFeature } from './observability/health.providers';
 import { QueueRegistry } from './queue/queue-registry';
 import { RegisterQueueOptions, registerQueues } from './queue/register-queues';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, OPTIONS_TYPE } from './redis-ha.module-definition';
@@ -48,7 +49,7 @@ function withFeatures(base: DynamicModule, extraConnections: readonly string[]):
       ...(base.providers ?? []),
       configProvider,
       RedisHaEvents,
-      SentinelMonitor,
+      topologyProvider,
       RedisHaConnectionFactory,
       QueueRegistry,
       CacheStatus,
@@ -58,7 +59,7 @@ function withFeatures(base: DynamicModule, extraConnections: readonly string[]):
     exports: [
       REDIS_HA_CONFIG,
       RedisHaEvents,
-      SentinelMonitor,
+      REDIS_HA_TOPOLOGY,
       RedisHaConnectionFactory,
       QueueRegistry,
       CacheStatus,

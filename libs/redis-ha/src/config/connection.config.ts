@@ -1,4 +1,4 @@
-import type { ConnectionRole } from '../connection/connection-role';
+import type { ConnectionRole } from './connection-role';
 
 export interface HostPort {
   host: string;

@@ -1,4 +1,4 @@
-import { CONNECTION_ROLES } from '../connection/connection-role';
+import { CONNECTION_ROLES } from './connection-role';
 import type { ConnectionConfig, HostPort, ReadFrom, RedisMode } from './connection.config';
 import type { EnvReader } from './env-reader';
 

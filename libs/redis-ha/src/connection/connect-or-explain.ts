@@ -1,11 +1,10 @@
 import type Redis from 'ioredis';
 import type { ConnectionConfig } from '../config/connection.config';
 import { RedisHaConnectionError } from '../errors/redis-ha-connection.error';
-import type { SentinelAnswer, SentinelResolver } from './sentinel-resolver';
+import type { Topology } from '../topology/topology';
 
 const AUTH = /WRONGPASS|NOAUTH|invalid username-password|AUTH failed/i;
 const TLS = /certificate|self.signed|SSL|TLS|EPROTO|unable to verify|ERR_TLS/i;
-const UNREACHABLE = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|not connected|timed out|closed/i;
 
 /**
  * Connects `client` at startup within `REDIS_CONNECT_TIMEOUT_MS`, or fails with an error that names the setting
@@ -16,7 +15,7 @@ export async function connectOrExplain(
   client: Redis,
   config: ConnectionConfig,
   name: string,
-  resolver?: SentinelResolver,
+  topology: Topology,
 ): Promise<void> {
   if (config.lazyConnect) {
     client.connect().catch(() => undefined);
@@ -35,7 +34,7 @@ export async function connectOrExplain(
     ]);
   } catch {
     client.disconnect(false);
-    throw await explain(config, name, errors, resolver);
+    throw await explain(config, name, errors, topology);
   } finally {
     clearTimeout(timer);
     client.off('error', onError);
@@ -46,7 +45,7 @@ async function explain(
   config: ConnectionConfig,
   name: string,
   errors: Error[],
-  resolver?: SentinelResolver,
+  topology: Topology,
 ): Promise<RedisHaConnectionError> {
   const prefix = `Redis connection "${name}" could not start within ${config.connectTimeoutMs} ms:`;
   const redisAuth = errors.find((e) => AUTH.test(e.message) && e.name !== 'SentinelLookupError');
@@ -71,40 +70,11 @@ async function explain(
       'REDIS_USERNAME',
     );
   }
-  if (config.mode === 'sentinel' && resolver)
-    return explainSentinels(prefix, config, await resolver.askAll());
+  const explained = await topology.explainStartupFailure(prefix);
+  if (explained) return explained;
   const last = errors.at(-1)?.message ?? 'no answer';
   return new RedisHaConnectionError(
     `${prefix} ${config.host}:${config.port} did not answer (${last})`,
     'REDIS_URL or REDIS_HOST / REDIS_PORT',
-  );
-}
-
-function explainSentinels(
-  prefix: string,
-  config: ConnectionConfig,
-  answers: SentinelAnswer[],
-): RedisHaConnectionError {
-  const list = answers.map((a) => `${a.sentinel.host}:${a.sentinel.port} (${a.error ?? 'ok'})`).join(', ');
-  if (answers.some((a) => a.error && AUTH.test(a.error))) {
-    return new RedisHaConnectionError(
-      `${prefix} the sentinels refused the credentials: ${list}`,
-      'REDIS_SENTINEL_USERNAME / REDIS_SENTINEL_PASSWORD',
-    );
-  }
-  if (answers.some((a) => a.error && /No such master/i.test(a.error))) {
-    return new RedisHaConnectionError(
-      `${prefix} the sentinels do not monitor a master named "${config.masterName}": ${list}`,
-      'REDIS_MASTER_NAME',
-    );
-  }
-  if (answers.every((a) => a.error && UNREACHABLE.test(a.error))) {
-    return new RedisHaConnectionError(`${prefix} no sentinel answered: ${list}`, 'REDIS_SENTINEL_HOSTS');
-  }
-  const master = answers.find((a) => a.master)?.master;
-  const where = master ? `the master the sentinels name (${master.host}:${master.port})` : 'no master';
-  return new RedisHaConnectionError(
-    `${prefix} ${where} did not accept a connection; sentinels: ${list}`,
-    'REDIS_NAT_MAP (if clients reach Redis at other addresses), REDIS_TLS',
   );
 }

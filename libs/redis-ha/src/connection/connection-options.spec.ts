@@ -1,14 +1,10 @@
 import { loadRedisHaConfig } from '../config/load-config';
-import {
-  buildRedisOptions,
-  buildSentinelOptions,
-  reconnectDelay,
-  reconnectOnError,
-} from './connection-options';
+import { buildSentinelOptions } from '../topology/sentinel/sentinel-options';
+import { buildRedisOptions, reconnectDelay, reconnectOnError } from './connection-options';
 
-class MasterConnector {}
-class ReplicaConnector {}
-const connectors = { master: MasterConnector as never, replica: ReplicaConnector as never };
+import { RedisHaEvents } from '../events/redis-ha-events';
+import { SentinelTopology } from '../topology/sentinel/sentinel-topology';
+import { StandaloneTopology } from '../topology/standalone/standalone-topology';
 
 const env = {
   REDIS_SENTINEL_HOSTS: 's1:26379,s2:26379',
@@ -21,17 +17,25 @@ const env = {
   REDIS_TLS: 'true',
 };
 const config = loadRedisHaConfig({ env }).connection;
+// Not started: routes only, no subscription to the (fictitious) sentinels.
+const sentinel = new SentinelTopology(config, new RedisHaEvents());
+const route =
+  (c = config) =>
+  (role: Parameters<SentinelTopology['route']>[0]) =>
+    new SentinelTopology(c, new RedisHaEvents()).route(role);
+const masterConnector = sentinel.route('writer').Connector;
+const replicaConnector = sentinel.route('reader').Connector;
 
 describe('ioredis options per role', () => {
   it('writer: queues through a failover, bounded by the command timeout, with the key prefix', () => {
-    const o = buildRedisOptions(config, 'writer', 'default', connectors);
+    const o = buildRedisOptions(config, 'writer', 'default', sentinel.route('writer'));
     expect(o).toMatchObject({
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
       commandTimeout: 3000,
       keyPrefix: 'app:',
       role: 'master',
-      Connector: MasterConnector,
+      Connector: masterConnector,
       username: 'app',
       password: 'pw',
       connectionName: 'nestjs-redis-ha:default',
@@ -40,26 +44,26 @@ describe('ioredis options per role', () => {
   });
 
   it('reader: replicas through the replica connector', () => {
-    expect(buildRedisOptions(config, 'reader', 'reader', connectors)).toMatchObject({
+    expect(buildRedisOptions(config, 'reader', 'reader', sentinel.route('reader'))).toMatchObject({
       role: 'slave',
-      Connector: ReplicaConnector,
+      Connector: replicaConnector,
     });
     const masterOnly = loadRedisHaConfig({ env: { ...env, REDIS_READ_FROM: 'master' } }).connection;
-    expect(buildRedisOptions(masterOnly, 'reader', 'reader', connectors)).toMatchObject({
+    expect(buildRedisOptions(masterOnly, 'reader', 'reader', route(masterOnly)('reader'))).toMatchObject({
       role: 'master',
-      Connector: MasterConnector,
+      Connector: expect.any(Function),
     });
   });
 
   it('producer: fails fast, no key prefix', () => {
-    const o = buildRedisOptions(config, 'producer', 'queue', connectors);
+    const o = buildRedisOptions(config, 'producer', 'queue', sentinel.route('producer'));
     expect(o).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     expect(o.keyPrefix).toBeUndefined();
   });
 
   it('blocking and subscriber: no command timeout, never give up, no key prefix', () => {
     for (const role of ['blocking', 'subscriber'] as const) {
-      const o = buildRedisOptions(config, role, 'worker', connectors);
+      const o = buildRedisOptions(config, role, 'worker', sentinel.route(role));
       expect(o).toMatchObject({ maxRetriesPerRequest: null, enableOfflineQueue: true });
       expect(o.commandTimeout).toBeUndefined();
       expect(o.keyPrefix).toBeUndefined();
@@ -68,7 +72,7 @@ describe('ioredis options per role', () => {
 
   it('standalone: host and port, no connector', () => {
     const standalone = loadRedisHaConfig({ env: { REDIS_URL: 'redis://h:6380/2' } }).connection;
-    const o = buildRedisOptions(standalone, 'writer', 'default');
+    const o = buildRedisOptions(standalone, 'writer', 'default', new StandaloneTopology(standalone).route());
     expect(o).toMatchObject({ host: 'h', port: 6380, db: 2 });
     expect(o.Connector).toBeUndefined();
   });

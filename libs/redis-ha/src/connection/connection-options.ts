@@ -1,14 +1,6 @@
 import type { RedisOptions } from 'ioredis';
-import type { ConnectionConfig, HostPort } from '../config/connection.config';
-import type { ConnectionRole } from './connection-role';
-
-type ConnectorClass = NonNullable<RedisOptions['Connector']>;
-
-/** The `Connector` classes of the module's `SentinelMonitor` (sentinel mode only). */
-export interface RoleConnectors {
-  master: ConnectorClass;
-  replica: ConnectorClass;
-}
+import type { ConnectionConfig } from '../config/connection.config';
+import type { ConnectionRole } from '../config/connection-role';
 
 /**
  * Reconnect quickly and forever. ioredis' default backs off to 2 s and adds ~1.5 s to every failover
@@ -52,14 +44,17 @@ function roleOptions(config: ConnectionConfig, role: ConnectionRole): RedisOptio
   }
 }
 
-/** ioredis options for one connection of `role`, named `<clientName>:<name>` in `CLIENT LIST`. */
+/**
+ * ioredis options for one connection of `role`, named `<clientName>:<name>` in `CLIENT LIST`. `route` is where it
+ * goes, from the module's `Topology`: a host and port, or a `Connector` that finds the node itself.
+ */
 export function buildRedisOptions(
   config: ConnectionConfig,
   role: ConnectionRole,
   name: string,
-  connectors?: RoleConnectors,
+  route: RedisOptions,
 ): RedisOptions {
-  const common: RedisOptions = {
+  return {
     username: config.username,
     password: config.password,
     db: config.db,
@@ -70,29 +65,6 @@ export function buildRedisOptions(
     retryStrategy: reconnectDelay,
     reconnectOnError,
     ...roleOptions(config, role),
-  };
-  if (config.mode === 'standalone') return { ...common, host: config.host, port: config.port };
-  if (!connectors) throw new Error('sentinel mode needs the SentinelMonitor connectors');
-  const readsReplicas = role === 'reader' && config.readFrom !== 'master';
-  return {
-    ...common,
-    // Read by our HaConnector, which resolves nodes through the module's shared SentinelResolver.
-    role: readsReplicas ? 'slave' : 'master',
-    Connector: readsReplicas ? connectors.replica : connectors.master,
-  };
-}
-
-/** A direct connection to one sentinel (commands or Pub/Sub), with the sentinels' own ACL user and TLS. */
-export function buildSentinelOptions(config: ConnectionConfig, sentinel: HostPort): RedisOptions {
-  return {
-    host: sentinel.host,
-    port: sentinel.port,
-    username: config.sentinelUsername,
-    password: config.sentinelPassword,
-    tls: config.tls ? { ...config.tls } : undefined,
-    connectTimeout: config.connectTimeoutMs,
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
+    ...route,
   };
 }

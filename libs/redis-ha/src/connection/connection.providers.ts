@@ -11,9 +11,9 @@ import {
 } from '../redis-ha.constants';
 import { abandonStartup } from './abandon-startup';
 import { connectOrExplain } from './connect-or-explain';
-import type { ConnectionRole } from './connection-role';
+import type { ConnectionRole } from '../config/connection-role';
 import { RedisHaConnectionFactory } from './redis-ha-connection.factory';
-import { SentinelMonitor } from './sentinel-monitor';
+import { REDIS_HA_TOPOLOGY, type Topology } from '../topology/topology';
 
 export const configProvider: Provider = {
   provide: REDIS_HA_CONFIG,
@@ -27,18 +27,18 @@ function clientProvider(name: string, role: (config: RedisHaConfig) => Connectio
     useFactory: async (
       config: RedisHaConfig,
       factory: RedisHaConnectionFactory,
-      monitor: SentinelMonitor,
+      topology: Topology,
     ): Promise<Redis> => {
       const client = factory.create(role(config), name);
       try {
-        await connectOrExplain(client, config.connection, name, monitor.resolver);
+        await connectOrExplain(client, config.connection, name, topology);
       } catch (err) {
-        await abandonStartup(factory, monitor);
+        await abandonStartup(factory, topology);
         throw err;
       }
       return client;
     },
-    inject: [REDIS_HA_CONFIG, RedisHaConnectionFactory, SentinelMonitor],
+    inject: [REDIS_HA_CONFIG, RedisHaConnectionFactory, REDIS_HA_TOPOLOGY],
   };
 }
 

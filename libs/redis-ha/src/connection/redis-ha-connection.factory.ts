@@ -4,11 +4,12 @@ import type { HostPort } from '../config/connection.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { enforceCommandDeadline } from './command-deadline';
-import { watchConnection } from './connection-events';
-import { buildRedisOptions, buildSentinelOptions } from './connection-options';
-import type { ConnectionRole } from './connection-role';
-import { RedisHaEvents } from './redis-ha-events';
-import { SentinelMonitor } from './sentinel-monitor';
+import { watchConnection } from '../events/connection-events';
+import { buildRedisOptions } from './connection-options';
+import { buildSentinelOptions } from '../topology/sentinel/sentinel-options';
+import type { ConnectionRole } from '../config/connection-role';
+import { RedisHaEvents } from '../events/redis-ha-events';
+import { REDIS_HA_TOPOLOGY, type Topology } from '../topology/topology';
 
 export type ClientHook = (client: Redis, role: ConnectionRole, name: string) => void;
 
@@ -33,17 +34,16 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
     private readonly events: RedisHaEvents,
-    private readonly monitor: SentinelMonitor,
+    @Inject(REDIS_HA_TOPOLOGY) private readonly topology: Topology,
   ) {}
 
   /**
    * ioredis options for `role`. For a caller that creates its own clients (BullMQ from connection options):
-   * it owns and closes them. In sentinel mode they carry the module's failover-aware `Connector`.
+   * it owns and closes them. They carry the topology's route (in sentinel mode, the failover-aware `Connector`).
    */
   options(role: ConnectionRole, name: string, overrides: RedisOptions = {}): RedisOptions {
-    const { masterConnector: master, replicaConnector: replica } = this.monitor;
-    const connectors = master && replica ? { master, replica } : undefined;
-    return { ...buildRedisOptions(this.config.connection, role, name, connectors), ...overrides };
+    const route = this.topology.route(role);
+    return { ...buildRedisOptions(this.config.connection, role, name, route), ...overrides };
   }
 
   /** Options for a direct connection to one sentinel (health checks). */

@@ -1,4 +1,10 @@
-import type { SentinelAnswer } from '../connection/sentinel-resolver';
+/** What one sentinel said, or why it said nothing. */
+export interface SentinelAnswer {
+  sentinel: { host: string; port: number };
+  master?: { host: string; port: number };
+  epoch?: number;
+  error?: string;
+}
 
 /** No majority of sentinels named a master (each answer says why); the connector retries, startup explains it. */
 export class MasterNotFoundError extends Error {

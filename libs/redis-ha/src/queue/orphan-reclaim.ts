@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import type { RedisHaEvents } from '../connection/redis-ha-events';
+import type { RedisHaEvents } from '../events/redis-ha-events';
 import type { RedisHaWorker } from './redis-ha-worker';
 import { isLostOwnershipError } from './transient-error';
 

@@ -11,7 +11,7 @@ import { QueueEventsHost, WorkerHost } from '@nestjs/bullmq';
 import type { Worker } from 'bullmq';
 import type { Subscription } from 'rxjs';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
-import { RedisHaEvents } from '../connection/redis-ha-events';
+import { RedisHaEvents } from '../events/redis-ha-events';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { checkEvictionPolicy } from './eviction-check';
 import { OrphanReclaimer } from './orphan-reclaim';

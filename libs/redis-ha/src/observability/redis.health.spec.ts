@@ -1,7 +1,7 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { loadRedisHaConfig } from '../config/load-config';
-import { RedisHaEvents } from '../connection/redis-ha-events';
+import { RedisHaEvents } from '../events/redis-ha-events';
 import { RedisHealthIndicator } from './redis.health';
 
 /** A stand-in writer: its socket address, its status and what ROLE answers. */

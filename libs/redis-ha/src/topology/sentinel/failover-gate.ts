@@ -1,4 +1,4 @@
-import type { HostPort } from '../config/connection.config';
+import type { HostPort } from '../../config/connection.config';
 
 /** What the gate needs of a connector: the socket to cut when the master is being replaced. */
 export interface GatedConnector {

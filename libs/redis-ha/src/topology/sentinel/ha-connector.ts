@@ -1,9 +1,9 @@
 import { createConnection } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { AbstractConnector } from 'ioredis';
-import type { HostPort } from '../config/connection.config';
+import type { HostPort } from '../../config/connection.config';
 import { FailoverGate, GatedConnector } from './failover-gate';
-import { SentinelLookupError } from '../errors/sentinel-lookup.error';
+import { SentinelLookupError } from '../../errors/sentinel-lookup.error';
 import type { SentinelResolver } from './sentinel-resolver';
 
 type NetStream = ReturnType<typeof createConnection>;

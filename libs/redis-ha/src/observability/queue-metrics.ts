@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
-import { probeBudget } from '../health/probe-budget';
-import { QueueActivity } from '../health/queue-activity';
-import { sampleQueues, type QueueSample } from '../health/queue-probe';
+import { probeBudget } from './probe-budget';
+import { QueueActivity } from './queue-activity';
+import { sampleQueues, type QueueSample } from './queue-probe';
 import type { QueueRegistry } from '../queue/queue-registry';
 import { CallbackMetric, register, type Sample } from './callback-metric';
 

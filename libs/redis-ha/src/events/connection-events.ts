@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import type { ConnectionRole } from './connection-role';
+import type { ConnectionRole } from '../config/connection-role';
 import { RedisHaEvents } from './redis-ha-events';
 
 /**

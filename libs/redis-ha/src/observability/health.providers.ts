@@ -1,6 +1,6 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { FeatureParts } from '../cache/cache.providers';
-import { RedisHaMetrics } from '../metrics/redis-ha-metrics';
+import { RedisHaMetrics } from './redis-ha-metrics';
 import { CacheHealthIndicator } from './cache.health';
 import { QueueActivity } from './queue-activity';
 import { QueueHealthIndicator } from './queue.health';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
-import { RedisHaMetricsController } from '../metrics/metrics.controller';
+import { RedisHaMetricsController } from './metrics.controller';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { RedisHaHealthController } from './health.controller';
 

@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { isIP } from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
-import { RedisHaEvents } from '../connection/redis-ha-events';
+import { RedisHaEvents } from '../events/redis-ha-events';
 import { REDIS_HA_CONFIG, getRedisToken } from '../redis-ha.constants';
 import { boundedProbe, elapsedMs, reason } from './bounded-probe';
 import { probeBudget } from './probe-budget';

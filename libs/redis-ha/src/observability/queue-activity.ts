@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import { QueueRegistry } from '../queue/queue-registry';
-import { HistogramSeries } from '../metrics/callback-metric';
+import { HistogramSeries } from './callback-metric';
 
 /** Upper bounds in seconds of the job duration histogram: from no-op jobs to reports that take minutes. */
 export const JOB_DURATION_BUCKETS: readonly number[] = [

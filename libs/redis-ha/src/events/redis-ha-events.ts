@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Observable, Subject, filter } from 'rxjs';
 import type { HostPort } from '../config/connection.config';
-import type { ConnectionRole } from './connection-role';
+import type { ConnectionRole } from '../config/connection-role';
 
 /** The sentinels announced a failover of our master (`+try-failover`, or `+selected-slave` from a peer): writes are held. */
 export interface FailoverStartedEvent {

@@ -1,10 +1,10 @@
 import type { Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
-import type { RedisHaEvents } from '../connection/redis-ha-events';
-import type { SentinelProbe } from '../health/sentinel-probe';
-import { judgeSentinels } from '../health/sentinel-verdict';
-import { hostPort } from '../health/sentinel-view';
+import type { RedisHaEvents } from '../events/redis-ha-events';
+import type { SentinelProbe } from './sentinel-probe';
+import { judgeSentinels } from './sentinel-verdict';
+import { hostPort } from './sentinel-view';
 import { CallbackMetric, register, type Sample } from './callback-metric';
 
 /** A sentinel snapshot this recent is reused by a scrape instead of asking the sentinels again. */

@@ -1,12 +1,13 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
-import type { HostPort } from '../config/connection.config';
-import type { RedisHaConfig } from '../config/redis-ha-options.interface';
-import { REDIS_HA_CONFIG } from '../redis-ha.constants';
-import { buildSentinelOptions } from './connection-options';
+import Redis, { type RedisOptions } from 'ioredis';
+import type { ConnectionConfig, HostPort } from '../../config/connection.config';
+import type { ConnectionRole } from '../../config/connection-role';
+import type { RedisHaConnectionError } from '../../errors/redis-ha-connection.error';
+import type { Topology, TopologyDescription } from '../topology';
+import { explainSentinels } from './explain-sentinels';
+import { buildSentinelOptions } from './sentinel-options';
 import { FailoverGate, sameAddress } from './failover-gate';
 import { createHaConnector } from './ha-connector';
-import { RedisHaEvents } from './redis-ha-events';
+import { RedisHaEvents } from '../../events/redis-ha-events';
 import { SentinelResolver } from './sentinel-resolver';
 
 /** What Sentinel publishes that matters to clients (`-failover-abort-*` are matched by pattern). */
@@ -14,31 +15,29 @@ const CHANNELS = ['+try-failover', '+switch-master'];
 const ABORTS = '-failover-abort-*';
 
 /**
- * Follows the sentinels for one module: listens to every sentinel's Pub/Sub (only the sentinel leading a
+ * The Sentinel topology. Follows the sentinels for one module: listens to every sentinel's Pub/Sub (only the sentinel leading a
  * failover publishes its progress, so listening to one is not enough), drives the `FailoverGate` that all
- * master connections share, and publishes `RedisHaEvents`. In standalone mode it does nothing.
+ * master connections share, and publishes `RedisHaEvents`.
  */
-@Injectable()
-export class SentinelMonitor implements OnApplicationShutdown {
+export class SentinelTopology implements Topology {
+  readonly kind = 'sentinel';
   readonly gate: FailoverGate;
-  readonly resolver: SentinelResolver | undefined;
-  /** `Connector` option values for master and replica connections (undefined in standalone mode). */
-  readonly masterConnector: ReturnType<typeof createHaConnector> | undefined;
-  readonly replicaConnector: ReturnType<typeof createHaConnector> | undefined;
+  readonly resolver: SentinelResolver;
+  /** `Connector` option values for master and replica connections. */
+  private readonly masterConnector: ReturnType<typeof createHaConnector>;
+  private readonly replicaConnector: ReturnType<typeof createHaConnector>;
   /** The master as last announced, for events and metrics. */
-  currentMaster: HostPort | undefined;
+  private currentMaster: HostPort | undefined;
   private readonly subscribers: Redis[] = [];
   private readonly reachable = new Map<string, boolean>();
 
   constructor(
-    @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    private readonly conn: ConnectionConfig,
     private readonly events: RedisHaEvents,
   ) {
-    const conn = config.connection;
     this.gate = new FailoverGate(conn.failoverHoldMs, () =>
       this.emitAbort(`no +switch-master within ${conn.failoverHoldMs} ms (REDIS_FAILOVER_HOLD_MS)`),
     );
-    if (conn.mode !== 'sentinel') return;
     this.resolver = new SentinelResolver(
       conn.sentinels,
       conn.masterName,
@@ -52,27 +51,49 @@ export class SentinelMonitor implements OnApplicationShutdown {
       ...deps,
       replicaFallsBackToMaster: conn.readFrom !== 'replica',
     });
-    for (const sentinel of conn.sentinels) this.subscribe(sentinel);
   }
 
-  /** Sentinels by `host:port` and whether the monitor's subscription to them is up. */
-  sentinelReachability(): ReadonlyMap<string, boolean> {
-    return this.reachable;
+  /** Subscribes to every sentinel's failover messages (the provider calls it once the topology exists). */
+  start(): this {
+    for (const sentinel of this.conn.sentinels) this.subscribe(sentinel);
+    return this;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Writers follow the master; a reader goes to a replica unless `REDIS_READ_FROM=master`. */
+  route(role: ConnectionRole): RedisOptions {
+    const readsReplicas = role === 'reader' && this.conn.readFrom !== 'master';
+    // Read by our HaConnector, which resolves nodes through the module's shared SentinelResolver.
+    return readsReplicas
+      ? { role: 'slave', Connector: this.replicaConnector }
+      : { role: 'master', Connector: this.masterConnector };
+  }
+
+  async explainStartupFailure(prefix: string): Promise<RedisHaConnectionError> {
+    return explainSentinels(prefix, this.conn, await this.resolver.askAll());
+  }
+
+  describe(): TopologyDescription {
+    return { kind: 'sentinel', master: this.currentMaster, sentinels: this.reachable };
+  }
+
+  async close(): Promise<void> {
     this.gate.release();
     for (const client of this.subscribers.splice(0)) {
       client.disconnect(false);
       client.removeAllListeners();
     }
-    this.resolver?.close();
+    this.resolver.close();
+  }
+
+  /** Nest calls this when the module shuts down (the topology is a provider's value). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
   }
 
   private subscribe(sentinel: HostPort): void {
     const key = `${sentinel.host}:${sentinel.port}`;
     const client = new Redis({
-      ...buildSentinelOptions(this.config.connection, sentinel),
+      ...buildSentinelOptions(this.conn, sentinel),
       lazyConnect: false,
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
@@ -92,10 +113,10 @@ export class SentinelMonitor implements OnApplicationShutdown {
 
   private onMessage(sentinel: string, channel: string, message: string): void {
     const parts = message.split(' ');
-    const name = this.config.connection.masterName;
+    const name = this.conn.masterName;
     if (channel === '+switch-master') {
       // "<name> <old-ip> <old-port> <new-ip> <new-port>"
-      if (parts[0] !== name || !this.resolver) return;
+      if (parts[0] !== name) return;
       const from = this.resolver.nat({ host: parts[1], port: Number(parts[2]) });
       const to = this.resolver.nat({ host: parts[3], port: Number(parts[4]) });
       this.gate.switchTo(to);
@@ -105,7 +126,7 @@ export class SentinelMonitor implements OnApplicationShutdown {
       return;
     }
     // "master <name> <ip> <port>" for +try-failover and -failover-abort-*
-    if (parts[0] !== 'master' || parts[1] !== name || !this.resolver) return;
+    if (parts[0] !== 'master' || parts[1] !== name) return;
     const master = this.resolver.nat({ host: parts[2], port: Number(parts[3]) });
     if (channel === '+try-failover') {
       if (this.gate.hold(sentinel)) {
@@ -117,7 +138,7 @@ export class SentinelMonitor implements OnApplicationShutdown {
   }
 
   private emitAbort(reason: string): void {
-    const name = this.config.connection.masterName;
+    const name = this.conn.masterName;
     this.events.emit({ type: 'failover-aborted', masterName: name, reason, at: new Date() });
   }
 

@@ -1,14 +1,8 @@
 import Redis, { RedisOptions } from 'ioredis';
-import type { HostPort } from '../config/connection.config';
-import { MasterNotFoundError } from '../errors/master-not-found.error';
+import type { HostPort } from '../../config/connection.config';
+import { MasterNotFoundError, type SentinelAnswer } from '../../errors/master-not-found.error';
 
-/** What one sentinel said, or why it said nothing. */
-export interface SentinelAnswer {
-  sentinel: HostPort;
-  master?: HostPort;
-  epoch?: number;
-  error?: string;
-}
+export type { SentinelAnswer } from '../../errors/master-not-found.error';
 
 function toObject(flat: unknown): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,7 +1,7 @@
 import type { Command } from 'ioredis';
 import type Redis from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { ConnectionRole } from '../connection/connection-role';
+import type { ConnectionRole } from '../config/connection-role';
 import { CallbackMetric, HistogramSeries, register, type Sample } from './callback-metric';
 
 /** Roles whose command time is mostly waiting by design (BRPOP, SUBSCRIBE): no latency histogram for them. */

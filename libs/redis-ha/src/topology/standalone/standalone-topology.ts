@@ -1,0 +1,25 @@
+import type { RedisOptions } from 'ioredis';
+import type { ConnectionConfig } from '../../config/connection.config';
+import type { RedisHaConnectionError } from '../../errors/redis-ha-connection.error';
+import type { Topology, TopologyDescription } from '../topology';
+
+/** One Redis at a fixed address (`REDIS_URL` / `REDIS_HOST`): nothing to follow, every role goes there. */
+export class StandaloneTopology implements Topology {
+  readonly kind = 'standalone';
+
+  constructor(private readonly config: ConnectionConfig) {}
+
+  route(): RedisOptions {
+    return { host: this.config.host, port: this.config.port };
+  }
+
+  async explainStartupFailure(): Promise<RedisHaConnectionError | undefined> {
+    return undefined;
+  }
+
+  describe(): TopologyDescription {
+    return { kind: 'standalone', master: { host: this.config.host, port: this.config.port } };
+  }
+
+  async close(): Promise<void> {}
+}

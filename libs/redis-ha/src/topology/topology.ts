@@ -1,0 +1,39 @@
+import type { RedisOptions } from 'ioredis';
+import type { HostPort } from '../config/connection.config';
+import type { ConnectionRole } from '../config/connection-role';
+import type { RedisHaConnectionError } from '../errors/redis-ha-connection.error';
+
+/** Injection token of the module's `Topology`. */
+export const REDIS_HA_TOPOLOGY = 'REDIS_HA:TOPOLOGY';
+
+/** What a topology says of itself to health checks, metrics and startup errors. */
+export interface TopologyDescription {
+  kind: 'standalone' | 'sentinel';
+  /** The master (writer node) as last known, if the topology follows one. */
+  master?: HostPort;
+  /** Each sentinel by `host:port` and whether the topology's subscription to it is up (sentinel only). */
+  sentinels?: ReadonlyMap<string, boolean>;
+}
+
+/**
+ * How the module's connections find their nodes, and follow them when they change. One instance per module:
+ * `StandaloneTopology` (one address) or `SentinelTopology` (asks the sentinels, holds writes through a failover
+ * and publishes `RedisHaEvents`). Connections, cache, queues and health see only this interface, so a third
+ * topology (Redis Cluster) plugs in here without touching them.
+ */
+export interface Topology {
+  readonly kind: TopologyDescription['kind'];
+  /**
+   * The part of a connection's ioredis options that says where it goes: `host`/`port`, or a `Connector` that
+   * resolves the node itself (and rides inside the options BullMQ turns into its own clients).
+   */
+  route(role: ConnectionRole): RedisOptions;
+  /**
+   * Why a connection could not start, when the node's own errors do not say (no sentinel answered, unknown
+   * master name, ...): an error naming the setting to fix, or undefined to fall back to the generic message.
+   */
+  explainStartupFailure(prefix: string): Promise<RedisHaConnectionError | undefined>;
+  describe(): TopologyDescription;
+  /** Stops following the topology (subscriptions, timers). Idempotent. */
+  close(): Promise<void>;
+}
