@@ -11,3 +11,5 @@ export const READER_CONNECTION = 'reader';
 export function getRedisToken(name: string = DEFAULT_CONNECTION): string {
   return `REDIS_HA:CONNECTION:${name}`;
 }
+/** Injection token of the environment the core reads (`forRoot({ env })`, else `process.env`): features read it too. */
+export const REDIS_HA_ENV = 'REDIS_HA:ENV';

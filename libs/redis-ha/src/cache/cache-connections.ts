@@ -1,5 +1,6 @@
 import type { RedisOptions } from 'ioredis';
-import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import type { CacheConfig } from '../config/cache.config';
+import type { ConnectionConfig } from '../config/connection.config';
 import type { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import { TrackedClient } from './tracked-client';
 
@@ -20,19 +21,20 @@ export class CacheConnections {
 
   constructor(
     private readonly factory: RedisHaConnectionFactory,
-    private readonly config: RedisHaConfig,
+    private readonly connection: ConnectionConfig,
+    private readonly config: CacheConfig,
   ) {
-    const { timeoutMs, readFrom } = config.cache;
+    const { timeoutMs, readFrom } = config;
     const commandTimeout = Math.max(5, Math.floor(timeoutMs * AUTO_PIPELINED_SHARE));
     this.writer = new TrackedClient(factory.create('writer', 'cache', overrides(commandTimeout, true)));
-    if (readFrom !== 'master' && config.connection.mode === 'sentinel') {
+    if (readFrom !== 'master' && connection.mode === 'sentinel') {
       const options = { ...overrides(commandTimeout, true), role: 'slave' as const };
       this.reader = new TrackedClient(factory.create('reader', 'cache-reader', options));
     }
   }
 
   get durable(): TrackedClient {
-    const { timeoutMs, waitTimeoutMs } = this.config.cache;
+    const { timeoutMs, waitTimeoutMs } = this.config;
     this.durableClient ??= new TrackedClient(
       this.factory.create('writer', 'cache-durable', overrides(timeoutMs + waitTimeoutMs, false)),
     );
@@ -47,7 +49,7 @@ export class CacheConnections {
     this.reader?.client.connect().catch(() => undefined);
     const client = this.writer.client;
     const connecting = client.status === 'wait' ? client.connect() : Promise.resolve();
-    const { lazyConnect, connectTimeoutMs } = this.config.connection;
+    const { lazyConnect, connectTimeoutMs } = this.connection;
     if (lazyConnect) return void connecting.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<never>((_, reject) => {

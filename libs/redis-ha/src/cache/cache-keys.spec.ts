@@ -1,17 +1,19 @@
-import { loadRedisHaConfig } from '../config/load-config';
+import { loadAllSettings } from '../config/load-config';
 import { CacheKeyError } from '../errors/cache-key.error';
 import { CacheKeys } from './cache-keys';
 
 describe('CacheKeys', () => {
-  const config = loadRedisHaConfig({
-    env: {
+  const config = loadAllSettings(
+    {
       CACHE_TTL_SECONDS: '60',
       CACHE_TTL_HOLIDAYS: '86400',
       CACHE_KEY_VERSION_HOLIDAYS: 'h2',
       CACHE_WAIT_REPLICAS_ORDERS: '1',
     },
-    cache: { maxKeyBytes: 64 },
-  }).cache;
+    {
+      cache: { maxKeyBytes: 64 },
+    },
+  ).cache;
   const keys = new CacheKeys(config);
 
   it('lays keys out as <prefix><version>:<logical key>, the namespace version winning', () => {

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { loadRedisHaConfig } from '../config/load-config';
+import { loadAllSettings } from '../config/load-config';
 import { CacheKeys } from './cache-keys';
 import { CacheMetrics } from './cache-metrics';
 import { CacheNamespace, type NamespaceContext } from './cache-namespace';
@@ -14,7 +14,7 @@ class FakeStore {
   source: 'redis' | 'fallback' = 'redis';
   lockFree = true;
   readonly locks: string[] = [];
-  readonly keys = new CacheKeys(loadRedisHaConfig({ env: { CACHE_TTL_HOLIDAYS: '60' } }).cache);
+  readonly keys = new CacheKeys(loadAllSettings({ CACHE_TTL_HOLIDAYS: '60' }).cache);
   readonly serializer = new CacheSerializer(1000);
 
   async get(key: string) {

@@ -1,4 +1,4 @@
-/** Token of the `CacheStoreLink` that lets `CACHE_MANAGER`'s store reach the cache store of this module. */
-export const CACHE_STORE_LINK = 'REDIS_HA:CACHE_STORE_LINK';
+/** Injection token of the validated cache settings (`CacheConfig`: module options over `CACHE_*`). */
+export const REDIS_HA_CACHE_CONFIG = 'REDIS_HA:CACHE_CONFIG';
 /** Nest logger context of the cache. */
 export const CACHE_LOGGER_CONTEXT = 'RedisHaCache';

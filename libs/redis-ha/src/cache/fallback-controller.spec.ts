@@ -1,15 +1,17 @@
 import type { Logger } from '@nestjs/common';
-import { loadRedisHaConfig } from '../config/load-config';
+import { loadAllSettings } from '../config/load-config';
 import type { CacheConfig } from '../config/cache.config';
 import { CacheMetrics } from './cache-metrics';
 import { CacheStatus } from './cache-status';
 import { FallbackController, type RedisRecovery } from './fallback-controller';
 
 function setup(cache: Partial<CacheConfig> = {}) {
-  const config = loadRedisHaConfig({
-    env: {},
-    cache: { breakerThreshold: 3, breakerCooldownMs: 1000, fallbackMaxItems: 5, ...cache },
-  }).cache;
+  const config = loadAllSettings(
+    {},
+    {
+      cache: { breakerThreshold: 3, breakerCooldownMs: 1000, fallbackMaxItems: 5, ...cache },
+    },
+  ).cache;
   const status = new CacheStatus();
   status.set('redis');
   const metrics = new CacheMetrics();

@@ -1,9 +1,6 @@
 import { Keyv, KeyvHooks, type KeyvStoreAdapter, type StoredData } from 'keyv';
-import { CacheSerializer, type CacheEnvelope } from './cache-serializer';
-import type { CacheStoreLink } from './cache-store-link';
-
-/** Only used if a call arrives before Nest created the store (it does not: the link is set at startup). */
-const UNLINKED_SERIALIZER = new CacheSerializer(1_048_576);
+import type { CacheEnvelope } from './cache-serializer';
+import type { RedisHaCacheStore } from './redis-ha-cache-store';
 
 /**
  * The Keyv storage adapter behind `CACHE_MANAGER`: Keyv hands it serialized entries, it hands them to the
@@ -13,25 +10,24 @@ export class RedisHaKeyvStore implements KeyvStoreAdapter {
   readonly opts = { dialect: 'redis-ha' };
   namespace?: string;
 
-  constructor(private readonly link: CacheStoreLink) {}
+  constructor(private readonly store: RedisHaCacheStore) {}
 
   // get and set hand the store's promises on as they are: one async layer less on every call.
   get<Value>(key: string): Promise<StoredData<Value> | undefined> {
-    const store = this.link.store;
-    return (store ? store.getRaw(key) : Promise.resolve(undefined)) as Promise<StoredData<Value> | undefined>;
+    return this.store.getRaw(key) as Promise<StoredData<Value> | undefined>;
   }
 
   /** Keyv reads a boolean answer as success or failure and anything else as success; failures never happen here. */
   set(key: string, value: string, ttl?: number): Promise<unknown> {
-    return this.link.store?.set(key, value, ttl) ?? Promise.resolve(false);
+    return this.store.set(key, value, ttl);
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.link.store?.delete(key)) ?? false;
+    return this.store.delete(key);
   }
 
   async clear(): Promise<void> {
-    await this.link.store?.clear();
+    await this.store.clear();
   }
 
   /** The connections belong to the connection factory, which closes them on shutdown. */
@@ -48,20 +44,20 @@ export class RedisHaKeyvStore implements KeyvStoreAdapter {
  * the key's namespace or `CACHE_TTL_SECONDS` (a preSet hook, so that Keyv's `expires` agrees with Redis'). Bad
  * input (unserializable, too large, key too long) rejects `set`; Redis trouble never does.
  */
-export function createCacheKeyv(link: CacheStoreLink): Keyv {
-  const serializer = () => link.store?.serializer ?? UNLINKED_SERIALIZER;
+export function createCacheKeyv(store: RedisHaCacheStore): Keyv {
+  const serializer = store.serializer;
   const keyv = new Keyv({
-    store: new RedisHaKeyvStore(link),
+    store: new RedisHaKeyvStore(store),
     namespace: undefined,
     useKeyPrefix: false,
     throwOnErrors: true,
-    serialize: (data: CacheEnvelope) => serializer().serialize(data),
-    deserialize: (text: string) => serializer().deserialize(text) as any,
+    serialize: (data: CacheEnvelope) => serializer.serialize(data),
+    deserialize: (text: string) => serializer.deserialize(text) as any,
   } as ConstructorParameters<typeof Keyv>[0]);
   keyv.hooks.addHandler(KeyvHooks.PRE_SET, (data: { key: string; ttl?: number }) => {
-    if (!(data.ttl !== undefined && data.ttl > 0)) data.ttl = link.store?.keys.ttlMs(data.key);
+    if (!(data.ttl !== undefined && data.ttl > 0)) data.ttl = store.keys.ttlMs(data.key);
   });
-  return withDirectPaths(keyv, link);
+  return withDirectPaths(keyv, store);
 }
 
 /**
@@ -69,16 +65,14 @@ export function createCacheKeyv(link: CacheStoreLink): Keyv {
  * generic layers (hooks, stats, two extra async steps): they are every call of `CACHE_MANAGER` and
  * `CacheInterceptor`. Anything else (arrays of keys, `has`, iteration) and any hook an app adds goes through Keyv.
  */
-function withDirectPaths(keyv: Keyv, link: CacheStoreLink): Keyv {
+function withDirectPaths(keyv: Keyv, store: RedisHaCacheStore): Keyv {
   const viaKeyv = { get: keyv.get.bind(keyv), set: keyv.set.bind(keyv) };
   // `hooks.handlers` copies the map on each read: look at the live one (our preSet hook is the only one by default).
   const live = (keyv.hooks as unknown as { _hookHandlers?: Map<string, unknown[]> })._hookHandlers;
   const ownHooksOnly = () =>
     live !== undefined && live.size === 1 && live.get(KeyvHooks.PRE_SET)?.length === 1;
   keyv.get = ((key: string | string[], options?: { raw?: boolean }) => {
-    const store = link.store;
-    if (!store || Array.isArray(key) || !ownHooksOnly())
-      return viaKeyv.get(key as string, options as { raw: false });
+    if (Array.isArray(key) || !ownHooksOnly()) return viaKeyv.get(key as string, options as { raw: false });
     return store.getRaw(key).then((raw) => {
       if (raw === undefined) return undefined;
       const data = store.serializer.deserialize(raw);
@@ -87,8 +81,7 @@ function withDirectPaths(keyv: Keyv, link: CacheStoreLink): Keyv {
     });
   }) as Keyv['get'];
   keyv.set = ((key: string, value: unknown, ttl?: number) => {
-    const store = link.store;
-    if (!store || !ownHooksOnly()) return viaKeyv.set(key, value, ttl);
+    if (!ownHooksOnly()) return viaKeyv.set(key, value, ttl);
     const ttlMs = ttl !== undefined && ttl > 0 ? ttl : store.keys.ttlMs(key);
     try {
       const raw = store.serializer.serialize({ value, expires: Date.now() + ttlMs });

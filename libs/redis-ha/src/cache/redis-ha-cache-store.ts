@@ -3,13 +3,12 @@ import type { CacheConfig } from '../config/cache.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
-import { CACHE_LOGGER_CONTEXT, CACHE_STORE_LINK } from './cache.constants';
+import { CACHE_LOGGER_CONTEXT, REDIS_HA_CACHE_CONFIG } from './cache.constants';
 import { CacheKeys } from './cache-keys';
 import { CacheMetrics } from './cache-metrics';
 import { CacheSerializer, SKIP_ENTRY } from './cache-serializer';
 import { CacheMode, CacheStatus } from './cache-status';
 import { CacheConnections } from './cache-connections';
-import { CacheStoreLink } from './cache-store-link';
 import { type CacheReadResult, type CacheWriteResult, MISS, SKIPPED, STORED } from './cache-results';
 import { type DurableWriteResult, durableSet } from './durable-write';
 import { FallbackController } from './fallback-controller';
@@ -37,26 +36,25 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   constructor(
     // Explicit tokens everywhere: runners without decorator metadata (tsx, esbuild, vitest) resolve them too.
     @Inject(REDIS_HA_CONFIG) root: RedisHaConfig,
+    @Inject(REDIS_HA_CACHE_CONFIG) config: CacheConfig,
     @Inject(RedisHaConnectionFactory) factory: RedisHaConnectionFactory,
     @Inject(CacheStatus) private readonly status: CacheStatus,
     @Inject(CacheMetrics) private readonly metrics: CacheMetrics,
-    @Inject(CACHE_STORE_LINK) link: CacheStoreLink,
   ) {
-    this.config = root.cache;
+    this.config = config;
     this.keys = new CacheKeys(this.config);
     this.serializer = new CacheSerializer(this.config.maxValueBytes, () => this.metrics.rejectedWrites++);
     this.recent = new RecentWrites(this.config.readYourWritesMs);
 
     this.fallback = new FallbackController(this.config, status, metrics, this, this.logger);
     if (this.config.enabled) {
-      this.connections = new CacheConnections(factory, root);
+      this.connections = new CacheConnections(factory, root.connection, config);
       this.writer = this.connections.writer;
       this.reader = this.connections.reader;
       // A closed socket (killed master, failover) switches at once instead of after timeouts; ready probes.
       this.writer.listen('close', () => this.closing || this.fallback.trip('the connection to Redis closed'));
       this.writer.listen('ready', () => this.fallback.probeSoon());
     }
-    link.store = this;
   }
 
   /** `redis`, `fallback` or `disabled`, as in `CacheStatus`. */

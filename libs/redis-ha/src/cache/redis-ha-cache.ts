@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isValidNamespace, namespaceId } from '../config/cache.config';
-import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import type { CacheConfig } from '../config/cache.config';
 import { CacheKeyError } from '../errors/cache-key.error';
-import { REDIS_HA_CONFIG } from '../redis-ha.constants';
-import { CACHE_LOGGER_CONTEXT } from './cache.constants';
+import { CACHE_LOGGER_CONTEXT, REDIS_HA_CACHE_CONFIG } from './cache.constants';
 import { CacheMetrics } from './cache-metrics';
 import {
   CacheNamespace,
@@ -37,9 +36,9 @@ export class RedisHaCache {
     // Explicit tokens: runners without decorator metadata (tsx, esbuild, vitest) resolve them too.
     @Inject(RedisHaCacheStore) private readonly store: RedisHaCacheStore,
     @Inject(CacheMetrics) metrics: CacheMetrics,
-    @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    @Inject(REDIS_HA_CACHE_CONFIG) private readonly config: CacheConfig,
   ) {
-    const { earlyRefresh, earlyRefreshBeta } = config.cache;
+    const { earlyRefresh, earlyRefreshBeta } = config;
     const logger = new Logger(CACHE_LOGGER_CONTEXT);
     this.ctx = {
       store,
@@ -67,8 +66,8 @@ export class RedisHaCache {
     if (ns) return ns;
     if (!isValidNamespace(name))
       throw new CacheKeyError(`namespace "${name}" must be 1-64 of A-Z a-z 0-9 _ -`);
-    const settings = this.config.cache.namespaces[namespaceId(name)];
-    ns = new CacheNamespace(name, settings?.ttlSeconds ?? this.config.cache.ttlSeconds, this.ctx);
+    const settings = this.config.namespaces[namespaceId(name)];
+    ns = new CacheNamespace(name, settings?.ttlSeconds ?? this.config.ttlSeconds, this.ctx);
     this.namespaces.set(name, ns);
     return ns;
   }

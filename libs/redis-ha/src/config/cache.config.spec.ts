@@ -2,15 +2,15 @@ import { RedisHaConfigError } from '../errors/redis-ha-config.error';
 import type { CacheConfig } from './cache.config';
 import { namespaceId } from './cache.config';
 import type { Env } from './env-reader';
-import { loadRedisHaConfig } from './load-config';
+import { loadAllSettings } from './load-config';
 
 function cache(env: Env, options?: Partial<CacheConfig> | false): CacheConfig {
-  return loadRedisHaConfig({ env, cache: options }).cache;
+  return loadAllSettings(env, { cache: options === false ? { enabled: false } : options }).cache;
 }
 
 function problems(env: Env, options?: Partial<CacheConfig>): string[] {
   try {
-    loadRedisHaConfig({ env, cache: options });
+    loadAllSettings(env, { cache: options });
   } catch (err) {
     if (err instanceof RedisHaConfigError) return [...err.problems];
     throw err;
@@ -153,29 +153,38 @@ describe('cache config', () => {
   });
 
   const badOptions: Array<[Partial<CacheConfig>, string]> = [
-    [{ timeoutMs: 1 }, 'forRoot({ cache.timeoutMs }): must be between 10 and 60000, got 1'],
-    [{ fallbackMaxItems: 0 }, 'forRoot({ cache.fallbackMaxItems }): must be between 1 and 10000000, got 0'],
+    [{ timeoutMs: 1 }, 'RedisHaCacheModule.register({ timeoutMs }): must be between 10 and 60000, got 1'],
+    [
+      { fallbackMaxItems: 0 },
+      'RedisHaCacheModule.register({ fallbackMaxItems }): must be between 1 and 10000000, got 0',
+    ],
     [
       { readFrom: 'slave' as never },
-      'forRoot({ cache.readFrom }): must be one of master | replica | replica-preferred',
+      'RedisHaCacheModule.register({ readFrom }): must be one of master | replica | replica-preferred',
     ],
-    [{ fallback: 'disk' as never }, 'forRoot({ cache.fallback }): must be one of memory | none'],
+    [
+      { fallback: 'disk' as never },
+      'RedisHaCacheModule.register({ fallback }): must be one of memory | none',
+    ],
     [
       { keyVersion: 'a b' },
-      'forRoot({ cache.keyVersion }): must be 1-64 of A-Z a-z 0-9 . _ - (and not "lock"), got "a b"',
+      'RedisHaCacheModule.register({ keyVersion }): must be 1-64 of A-Z a-z 0-9 . _ - (and not "lock"), got "a b"',
     ],
-    [{ keyPrefix: 'a b' }, 'forRoot({ cache.keyPrefix }): must be at most 64 characters without spaces'],
+    [
+      { keyPrefix: 'a b' },
+      'RedisHaCacheModule.register({ keyPrefix }): must be at most 64 characters without spaces',
+    ],
     [
       { namespaces: { 'bad name': {} } },
-      'forRoot({ cache.namespaces.bad name }): namespace must be 1-64 of A-Z a-z 0-9 _ -',
+      'RedisHaCacheModule.register({ namespaces.bad name }): namespace must be 1-64 of A-Z a-z 0-9 _ -',
     ],
     [
       { namespaces: { a: { ttlSeconds: 0 } } },
-      'forRoot({ cache.namespaces.a }).ttlSeconds: must be between 1 and 31536000, got 0',
+      'RedisHaCacheModule.register({ namespaces.a }).ttlSeconds: must be between 1 and 31536000, got 0',
     ],
     [
       { namespaces: { a: { waitReplicas: 20 } } },
-      'forRoot({ cache.namespaces.a }).waitReplicas: must be between 0 and 10, got 20',
+      'RedisHaCacheModule.register({ namespaces.a }).waitReplicas: must be between 0 and 10, got 20',
     ],
   ];
   it.each(badOptions)('forRoot(%j) fails with one clear line', (options, message) => {

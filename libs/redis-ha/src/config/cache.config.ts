@@ -125,7 +125,7 @@ function mergeNamespaces(
 ): Record<string, CacheNamespaceConfig> {
   const merged = { ...fromEnv };
   for (const [name, ns] of Object.entries(fromOptions)) {
-    const setting = `forRoot({ cache.namespaces.${name} })`;
+    const setting = `RedisHaCacheModule.register({ namespaces.${name} })`;
     if (!NAMESPACE.test(name)) reader.fail(setting, 'namespace must be 1-64 of A-Z a-z 0-9 _ -');
     if (ns.ttlSeconds !== undefined) reader.checkRange(`${setting}.ttlSeconds`, ns.ttlSeconds, 1, 31_536_000);
     if (ns.waitReplicas !== undefined) reader.checkRange(`${setting}.waitReplicas`, ns.waitReplicas, 0, 10);
@@ -153,15 +153,16 @@ function checkOptions(reader: EnvReader, options: Partial<CacheConfig>): void {
   ];
   for (const [field, min, max] of ranges) {
     const value = options[field];
-    if (value !== undefined) reader.checkRange(`forRoot({ cache.${field} })`, value as number, min, max);
+    if (value !== undefined)
+      reader.checkRange(`RedisHaCacheModule.register({ ${field} })`, value as number, min, max);
   }
   if (options.readFrom !== undefined && !READ_FROM.includes(options.readFrom)) {
-    reader.fail('forRoot({ cache.readFrom })', `must be one of ${READ_FROM.join(' | ')}`);
+    reader.fail('RedisHaCacheModule.register({ readFrom })', `must be one of ${READ_FROM.join(' | ')}`);
   }
   if (options.fallback !== undefined && !FALLBACKS.includes(options.fallback)) {
-    reader.fail('forRoot({ cache.fallback })', `must be one of ${FALLBACKS.join(' | ')}`);
+    reader.fail('RedisHaCacheModule.register({ fallback })', `must be one of ${FALLBACKS.join(' | ')}`);
   }
-  checkVersion(reader, 'forRoot({ cache.keyVersion })', options.keyVersion);
+  checkVersion(reader, 'RedisHaCacheModule.register({ keyVersion })', options.keyVersion);
 }
 
 export function parseCacheConfig(reader: EnvReader, options: Partial<CacheConfig> = {}): CacheConfig {
@@ -169,7 +170,7 @@ export function parseCacheConfig(reader: EnvReader, options: Partial<CacheConfig
   const keyPrefix = options.keyPrefix ?? reader.string('CACHE_KEY_PREFIX') ?? 'cache:';
   if (/\s/.test(keyPrefix) || keyPrefix.length > 64) {
     reader.fail(
-      options.keyPrefix !== undefined ? 'forRoot({ cache.keyPrefix })' : 'CACHE_KEY_PREFIX',
+      options.keyPrefix !== undefined ? 'RedisHaCacheModule.register({ keyPrefix })' : 'CACHE_KEY_PREFIX',
       'must be at most 64 characters without spaces',
     );
   }

@@ -1,15 +1,15 @@
 import { RedisHaConfigError } from '../errors/redis-ha-config.error';
 import type { Env } from './env-reader';
 import { DEFAULT_LATENCY_BUCKETS, effectiveMinReplicas, type HealthConfig } from './health.config';
-import { loadRedisHaConfig } from './load-config';
+import { loadAllSettings } from './load-config';
 
 function health(env: Env, options: Partial<HealthConfig> = {}): HealthConfig {
-  return loadRedisHaConfig({ env, health: options }).health;
+  return loadAllSettings(env, { health: options }).health;
 }
 
 function problems(env: Env, options: Partial<HealthConfig> = {}): string[] {
   try {
-    loadRedisHaConfig({ env, health: options });
+    loadAllSettings(env, { health: options });
   } catch (err) {
     if (err instanceof RedisHaConfigError) return [...err.problems];
     throw err;
@@ -126,18 +126,24 @@ describe('health and metrics config', () => {
   });
 
   const badOptions: Array<[Partial<HealthConfig>, string]> = [
-    [{ timeoutMs: 5 }, 'forRoot({ health.timeoutMs }): must be between 50 and 60000, got 5'],
-    [{ minReplicas: -2 }, 'forRoot({ health.minReplicas }): must be between 0 and 100, got -2'],
-    [{ maxReplicationLagSeconds: 0 }, 'forRoot({ health.maxReplicationLagSeconds }): must be >= 1, got 0'],
-    [{ shutdownDelayMs: -1 }, 'forRoot({ health.shutdownDelayMs }): must be between 0 and 600000, got -1'],
-    [{ queueMaxWaiting: -1 }, 'forRoot({ health.queueMaxWaiting }): must be >= 0, got -1'],
+    [{ timeoutMs: 5 }, 'RedisHaHealthModule.register({ timeoutMs }): must be between 50 and 60000, got 5'],
+    [{ minReplicas: -2 }, 'RedisHaHealthModule.register({ minReplicas }): must be between 0 and 100, got -2'],
+    [
+      { maxReplicationLagSeconds: 0 },
+      'RedisHaHealthModule.register({ maxReplicationLagSeconds }): must be >= 1, got 0',
+    ],
+    [
+      { shutdownDelayMs: -1 },
+      'RedisHaHealthModule.register({ shutdownDelayMs }): must be between 0 and 600000, got -1',
+    ],
+    [{ queueMaxWaiting: -1 }, 'RedisHaHealthModule.register({ queueMaxWaiting }): must be >= 0, got -1'],
     [
       { metricsPrefix: 'a b' },
-      'forRoot({ health.metricsPrefix }): "a b" is not a valid Prometheus name prefix (letters, digits, _ and :)',
+      'RedisHaHealthModule.register({ metricsPrefix }): "a b" is not a valid Prometheus name prefix (letters, digits, _ and :)',
     ],
     [
       { metricsLatencyBuckets: [1, 1] },
-      'forRoot({ health.metricsLatencyBuckets }): must be increasing positive numbers of seconds',
+      'RedisHaHealthModule.register({ metricsLatencyBuckets }): must be increasing positive numbers of seconds',
     ],
   ];
   it.each(badOptions)('option %j fails naming the option', (options, message) => {

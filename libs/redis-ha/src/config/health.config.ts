@@ -101,7 +101,7 @@ function bucketsValid(values: readonly number[]): boolean {
 
 /** `forRoot({ health })` values are checked with the option's name, the environment's with the variable's. */
 function validate(reader: EnvReader, config: HealthConfig, options: Partial<HealthConfig>): void {
-  const option = (key: keyof HealthConfig) => `forRoot({ health.${key} })`;
+  const option = (key: keyof HealthConfig) => `RedisHaHealthModule.register({ ${key} })`;
   const ranges: Array<[keyof HealthConfig, number, number | undefined]> = [
     ['timeoutMs', 50, 60_000],
     ['minReplicas', 0, 100],

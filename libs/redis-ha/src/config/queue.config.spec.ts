@@ -1,15 +1,15 @@
 import { RedisHaConfigError } from '../errors/redis-ha-config.error';
 import type { Env } from './env-reader';
-import { loadRedisHaConfig } from './load-config';
+import { loadAllSettings } from './load-config';
 import { queueNamesFromEnv, type QueueConfig } from './queue.config';
 
 function queue(env: Env, options: Partial<QueueConfig> = {}): QueueConfig {
-  return loadRedisHaConfig({ env, queue: options }).queue;
+  return loadAllSettings(env, { queue: options }).queue;
 }
 
 function problems(env: Env, options: Partial<QueueConfig> = {}): string[] {
   try {
-    loadRedisHaConfig({ env, queue: options });
+    loadAllSettings(env, { queue: options });
   } catch (err) {
     if (err instanceof RedisHaConfigError) return [...err.problems];
     throw err;
@@ -99,13 +99,13 @@ describe('queue config', () => {
       prefix: '{b}',
     });
     expect(problems({}, { shutdownTimeoutMs: -1 })).toEqual([
-      'forRoot({ queue.shutdownTimeoutMs }): must be between 0 and 3600000, got -1',
+      'RedisHaQueueModule.registerQueue({ shutdownTimeoutMs }): must be between 0 and 3600000, got -1',
     ]);
     expect(problems({}, { prefix: 'plain' })[0]).toMatch(
-      /^forRoot\(\{ queue.prefix \}\): "plain" needs a hash tag/,
+      /^RedisHaQueueModule.registerQueue\(\{ prefix \}\): "plain" needs a hash tag/,
     );
     expect(problems({}, { evictionCheck: 'never' as never })).toEqual([
-      'forRoot({ queue.evictionCheck }): must be one of refuse | warn | off',
+      'RedisHaQueueModule.registerQueue({ evictionCheck }): must be one of refuse | warn | off',
     ]);
   });
 

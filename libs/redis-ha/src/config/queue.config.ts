@@ -85,7 +85,8 @@ export function parseQueueConfig(reader: EnvReader, options: Partial<QueueConfig
   } as QueueConfig;
   for (const [key, env, min, max, fallback] of INTS) {
     const given = options[key];
-    if (given !== undefined) reader.checkRange(`forRoot({ queue.${key} })`, given, min, max);
+    if (given !== undefined)
+      reader.checkRange(`RedisHaQueueModule.registerQueue({ ${key} })`, given, min, max);
     config[key] = given ?? reader.int(env, { min, max }) ?? fallback;
   }
   validate(reader, config, options);
@@ -119,7 +120,7 @@ export function queueNamesFromEnv(env: Env = process.env): string[] {
 
 function validate(reader: EnvReader, config: QueueConfig, options: Partial<QueueConfig>): void {
   const setting = (key: keyof QueueConfig, env: string) =>
-    options[key] !== undefined ? `forRoot({ queue.${key} })` : env;
+    options[key] !== undefined ? `RedisHaQueueModule.registerQueue({ ${key} })` : env;
   if (!HASH_TAG.test(config.prefix) || config.prefix.includes(' ')) {
     reader.fail(
       setting('prefix', 'QUEUE_PREFIX'),
@@ -127,6 +128,9 @@ function validate(reader: EnvReader, config: QueueConfig, options: Partial<Queue
     );
   }
   if (options.evictionCheck !== undefined && !EVICTION_CHECKS.includes(options.evictionCheck)) {
-    reader.fail('forRoot({ queue.evictionCheck })', `must be one of ${EVICTION_CHECKS.join(' | ')}`);
+    reader.fail(
+      'RedisHaQueueModule.registerQueue({ evictionCheck })',
+      `must be one of ${EVICTION_CHECKS.join(' | ')}`,
+    );
   }
 }

@@ -6,23 +6,22 @@ import type { ConnectionOptions } from './parse-connection.config';
 import type { QueueConfig } from './queue.config';
 
 /**
- * Options of `RedisHaModule.forRoot()` / `forRootAsync()`. Every field is optional: what is not given comes from
- * the environment (see the README's environment reference), then from the documented default.
+ * Options of `RedisHaModule.forRoot()` / `forRootAsync()`: the connections. Every field is optional: what is not
+ * given comes from the environment (see the README's environment reference), then from the documented default.
+ * The cache, queues and health are feature modules with options of their own.
  */
 export interface RedisHaModuleOptions extends ConnectionOptions {
-  /** Cache settings, or `false` to turn the cache off (same as `CACHE_ENABLED=false`). */
-  cache?: Partial<CacheConfig> | false;
-  /** Queue settings (BullMQ). */
-  queue?: Partial<QueueConfig>;
-  /** Health and metrics settings. */
-  health?: Partial<HealthConfig>;
-  /** The environment to read. @default process.env */
+  /** The environment to read, by the core and by every feature module that imports it. @default process.env */
   env?: Env;
 }
 
-/** The whole validated configuration, injectable as `REDIS_HA_CONFIG`. */
+/** The core's validated configuration, injectable as `REDIS_HA_CONFIG`. */
 export interface RedisHaConfig {
   connection: ConnectionConfig;
+}
+
+/** Every section, as `loadAllSettings()` returns them. */
+export interface RedisHaSettings extends RedisHaConfig {
   cache: CacheConfig;
   queue: QueueConfig;
   health: HealthConfig;

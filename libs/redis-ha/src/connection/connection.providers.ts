@@ -1,25 +1,12 @@
 import type { Provider } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { loadRedisHaConfig } from '../config/load-config';
-import type { RedisHaConfig, RedisHaModuleOptions } from '../config/redis-ha-options.interface';
-import {
-  DEFAULT_CONNECTION,
-  READER_CONNECTION,
-  REDIS_HA_CONFIG,
-  REDIS_HA_MODULE_OPTIONS,
-  getRedisToken,
-} from '../redis-ha.constants';
+import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { DEFAULT_CONNECTION, READER_CONNECTION, REDIS_HA_CONFIG, getRedisToken } from '../redis-ha.constants';
 import { abandonStartup } from './abandon-startup';
 import { connectOrExplain } from './connect-or-explain';
 import type { ConnectionRole } from '../config/connection-role';
 import { RedisHaConnectionFactory } from './redis-ha-connection.factory';
 import { REDIS_HA_TOPOLOGY, type Topology } from '../topology/topology';
-
-export const configProvider: Provider = {
-  provide: REDIS_HA_CONFIG,
-  useFactory: (options: RedisHaModuleOptions) => loadRedisHaConfig(options),
-  inject: [REDIS_HA_MODULE_OPTIONS],
-};
 
 function clientProvider(name: string, role: (config: RedisHaConfig) => ConnectionRole): Provider {
   return {

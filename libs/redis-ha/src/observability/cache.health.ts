@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { HealthConfig } from '../config/health.config';
+import { REDIS_HA_HEALTH_CONFIG } from './observability.constants';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { CacheStatus } from '../cache/cache-status';
-import type { RedisHaConfig } from '../config/redis-ha-options.interface';
-import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 
 /**
  * Where the cache serves from: `redis`, `fallback` (Redis unreachable, the in-memory fallback answers) or
@@ -14,7 +14,7 @@ export class CacheHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
     private readonly status: CacheStatus,
-    @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    @Inject(REDIS_HA_HEALTH_CONFIG) private readonly settings: HealthConfig,
   ) {}
 
   isHealthy<const Key extends string = 'cache'>(key: Key = 'cache' as Key): HealthIndicatorResult<Key> {
@@ -22,7 +22,7 @@ export class CacheHealthIndicator {
     const { mode, since, transitions } = this.status;
     const data = { mode, since: since.toISOString(), transitions };
     if (mode !== 'fallback') return indicator.up(data);
-    const allowed = this.config.health.readyAllowsCacheFallback;
+    const allowed = this.settings.readyAllowsCacheFallback;
     const message = 'Redis unreachable: the cache serves from its in-memory fallback';
     return allowed
       ? indicator.up({ ...data, degraded: true, message })

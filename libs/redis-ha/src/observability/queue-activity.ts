@@ -11,9 +11,6 @@ export const JOB_DURATION_BUCKETS: readonly number[] = [
 /** Stalled jobs count against `HEALTH_QUEUE_MAX_STALLED` for this long. */
 export const STALLED_WINDOW_MS = 5 * 60_000;
 
-/** How often new workers in the registry are looked for (the registry has no "added" event). */
-const WATCH_INTERVAL_MS = 1000;
-
 export interface QueueCounters {
   completed: number;
   failed: number;
@@ -30,39 +27,27 @@ export interface QueueCounters {
 @Injectable()
 export class QueueActivity implements OnModuleInit, OnApplicationShutdown {
   private readonly counters = new Map<string, QueueCounters>();
-  private readonly watched = new WeakSet<Worker>();
-  private timer: NodeJS.Timeout | undefined;
+  private stopWatching: (() => void) | undefined;
 
   constructor(private readonly registry: QueueRegistry) {}
 
+  /**
+   * Listens to every worker the registry has and gets. A worker that replaced a stuck one (the queue feature's
+   * worker guard) inherited that one's listeners, ours included: it is not watched twice.
+   */
   onModuleInit(): void {
-    this.watchNewWorkers();
-    this.timer = setInterval(() => this.watchNewWorkers(), WATCH_INTERVAL_MS);
-    this.timer.unref();
+    this.stopWatching ??= this.registry.onWorker((worker, replacement) => {
+      if (!replacement) this.watch(worker.name, worker);
+    });
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  /**
-   * Starts listening to workers added to the registry since the last call. A worker that replaced a stuck one
-   * (the queue feature's worker guard) inherited that one's listeners, ours included: it is not watched twice.
-   */
-  watchNewWorkers(): void {
-    const replacements = (this.registry as { replacements?: WeakSet<Worker> }).replacements;
-    for (const [queue, workers] of this.registry.workers) {
-      for (const worker of workers) {
-        if (this.watched.has(worker)) continue;
-        if (replacements?.has(worker)) this.watched.add(worker);
-        else this.watch(queue, worker);
-      }
-    }
+    this.stopWatching?.();
+    this.stopWatching = undefined;
   }
 
   /** Totals per queue name, for every queue seen so far. */
   all(): ReadonlyMap<string, QueueCounters> {
-    this.watchNewWorkers();
     return this.counters;
   }
 
@@ -90,7 +75,6 @@ export class QueueActivity implements OnModuleInit, OnApplicationShutdown {
   }
 
   private watch(queue: string, worker: Worker): void {
-    this.watched.add(worker);
     const c = this.of(queue);
     worker.on('completed', (job: Job) => {
       c.completed++;

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { HealthConfig } from '../config/health.config';
+import { REDIS_HA_HEALTH_CONFIG } from './observability.constants';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { QueueRegistry } from '../queue/queue-registry';
-import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { probeBudget } from './probe-budget';
 import { QueueActivity } from './queue-activity';
 import { sampleQueues } from './queue-probe';
@@ -19,21 +19,20 @@ export class QueueHealthIndicator {
     private readonly health: HealthIndicatorService,
     private readonly registry: QueueRegistry,
     private readonly activity: QueueActivity,
-    @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    @Inject(REDIS_HA_HEALTH_CONFIG) private readonly settings: HealthConfig,
   ) {}
 
   async isHealthy<const Key extends string = 'queues'>(
     key: Key = 'queues' as Key,
   ): Promise<HealthIndicatorResult<Key>> {
     const indicator = this.health.check(key);
-    const h = this.config.health;
+    const h = this.settings;
     const limits = {
       maxWaiting: h.queueMaxWaiting,
       maxActive: h.queueMaxActive,
       maxFailed: h.queueMaxFailed,
       maxStalled: h.queueMaxStalled,
     };
-    this.activity.watchNewWorkers();
     const samples = await sampleQueues(this.registry, probeBudget(h.timeoutMs));
     const queues: Record<string, unknown> = {};
     let down = 0;

@@ -1,23 +1,93 @@
-import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
-import type { RedisHaConfig } from '../config/redis-ha-options.interface';
-import { RedisHaMetricsController } from './metrics.controller';
-import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { DynamicModule, Module, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import type { Env } from '../config/env-reader';
+import { parseHealthConfig, type HealthConfig } from '../config/health.config';
+import { loadSection } from '../config/load-config';
+import { REDIS_HA_ENV } from '../redis-ha.constants';
+import { CacheHealthIndicator } from './cache.health';
 import { RedisHaHealthController } from './health.controller';
+import { RedisHaMetricsController } from './metrics.controller';
+import { REDIS_HA_HEALTH_CONFIG, REDIS_HA_HEALTH_OPTIONS } from './observability.constants';
+import { QueueActivity } from './queue-activity';
+import { QueueHealthIndicator } from './queue.health';
+import { RedisHaHealth } from './redis-ha-health';
+import { RedisHaMetrics } from './redis-ha-metrics';
+import { RedisHealthIndicator } from './redis.health';
+import { ReplicationHealthIndicator } from './replication.health';
+import { SentinelProbe } from './sentinel-probe';
+import { SentinelHealthIndicator } from './sentinel.health';
+
+/** Options of `RedisHaHealthModule.register()`: health and metrics settings over `HEALTH_*` / `METRICS_*`. */
+export interface RedisHaHealthModuleOptions extends Partial<HealthConfig> {
+  /** Serve `GET /health/live`, `/health/ready`, `/health` and `/metrics`. Off: indicators only. @default true */
+  endpoints?: boolean;
+  /** Modules to import: the `RedisHaModule.forRoot({ isGlobal: false })` module, when the core is not global. */
+  imports?: ModuleMetadata['imports'];
+}
+
+const INDICATORS = [
+  RedisHealthIndicator,
+  SentinelHealthIndicator,
+  ReplicationHealthIndicator,
+  QueueHealthIndicator,
+  CacheHealthIndicator,
+  RedisHaHealth,
+];
+
+const settings = (env: Env, options: RedisHaHealthModuleOptions): HealthConfig => {
+  const { endpoints: _endpoints, imports: _imports, ...health } = options;
+  return loadSection(env, parseHealthConfig, health);
+};
+
+// `HealthIndicatorService` (a stateless helper of Terminus) is provided here, so the indicators work whether
+// or not the app imports `TerminusModule` itself.
+const PROVIDERS: Provider[] = [
+  { provide: REDIS_HA_HEALTH_OPTIONS, useValue: {} },
+  {
+    provide: REDIS_HA_HEALTH_CONFIG,
+    useFactory: settings,
+    inject: [REDIS_HA_ENV, REDIS_HA_HEALTH_OPTIONS],
+  },
+  HealthIndicatorService,
+  SentinelProbe,
+  QueueActivity,
+  RedisHaMetrics,
+  ...INDICATORS,
+];
+const EXPORTS = [REDIS_HA_HEALTH_CONFIG, RedisHaMetrics, SentinelProbe, ...INDICATORS];
+
+/** Terminus' graceful shutdown from `HEALTH_SHUTDOWN_DELAY_MS`: readiness says 503 that long before closing. */
+const terminus = (options: RedisHaHealthModuleOptions) =>
+  TerminusModule.forRootAsync({
+    imports: options.imports,
+    useFactory: (env: Env) => ({ gracefulShutdownTimeoutMs: settings(env, options).shutdownDelayMs }),
+    inject: [REDIS_HA_ENV],
+  });
+
+/** Health indicators and metrics without the endpoints: `RedisHaHealthModule.register({ endpoints: false })`. */
+@Module({ providers: PROVIDERS, exports: EXPORTS })
+export class RedisHaHealthIndicatorsModule {}
 
 /**
- * The ready-made endpoints: `GET /health/live`, `GET /health/ready`, `GET /health` and `GET /metrics`.
- * Import it next to `RedisHaModule.forRoot()` (which must stay global, the default: the indicators live there).
- * Terminus' graceful shutdown is configured from `HEALTH_SHUTDOWN_DELAY_MS`: on SIGTERM (with
- * `app.enableShutdownHooks()`) readiness says 503 for that long before the connections close.
+ * Health and metrics of the core and of whichever features the app added: the indicators (injectable in an
+ * app's own health controller) and the ready-made endpoints `GET /health/live`, `GET /health/ready`,
+ * `GET /health` and `GET /metrics`. Import it as it is (settings from the environment) or with `register()`.
+ * On SIGTERM (with `app.enableShutdownHooks()`) readiness says 503 for `HEALTH_SHUTDOWN_DELAY_MS` before the
+ * connections close.
  */
 @Module({
-  imports: [
-    TerminusModule.forRootAsync({
-      useFactory: (config: RedisHaConfig) => ({ gracefulShutdownTimeoutMs: config.health.shutdownDelayMs }),
-      inject: [REDIS_HA_CONFIG],
-    }),
-  ],
+  imports: [terminus({})],
+  providers: PROVIDERS,
+  exports: EXPORTS,
   controllers: [RedisHaHealthController, RedisHaMetricsController],
 })
-export class RedisHaHealthModule {}
+export class RedisHaHealthModule {
+  static register(options: RedisHaHealthModuleOptions = {}): DynamicModule {
+    const endpoints = options.endpoints ?? true;
+    return {
+      module: endpoints ? RedisHaHealthModule : RedisHaHealthIndicatorsModule,
+      imports: [...(options.imports ?? []), ...(endpoints ? [terminus(options)] : [])],
+      providers: [{ provide: REDIS_HA_HEALTH_OPTIONS, useValue: options }],
+    };
+  }
+}

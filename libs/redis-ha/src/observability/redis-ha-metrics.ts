@@ -1,14 +1,16 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import type { HealthConfig } from '../config/health.config';
+import { REDIS_HA_HEALTH_CONFIG } from './observability.constants';
 import { Registry, collectDefaultMetrics, register as globalRegistry } from 'prom-client';
 import { CacheMetrics } from '../cache/cache-metrics';
 import { CacheStatus } from '../cache/cache-status';
-import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import { RedisHaEvents } from '../events/redis-ha-events';
 import { QueueActivity } from './queue-activity';
 import { SentinelProbe } from './sentinel-probe';
 import { QueueRegistry } from '../queue/queue-registry';
-import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { registerCacheMetrics } from './cache-metrics.collector';
 import { CommandMetrics } from './command-metrics';
 import { FailoverMetrics } from './failover-metrics';
@@ -27,17 +29,18 @@ export class RedisHaMetrics implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    @Inject(REDIS_HA_HEALTH_CONFIG) private readonly settings: HealthConfig,
     private readonly factory: RedisHaConnectionFactory,
     private readonly events: RedisHaEvents,
     private readonly cacheStatus: CacheStatus,
     private readonly queues: QueueRegistry,
     private readonly activity: QueueActivity,
     private readonly sentinels: SentinelProbe,
-    @Optional() private readonly cacheCounters?: CacheMetrics,
+    private readonly cacheCounters: CacheMetrics,
   ) {}
 
   get enabled(): boolean {
-    return this.config.health.metricsEnabled;
+    return this.settings.metricsEnabled;
   }
 
   /** Content type of `metrics()`: Prometheus text format 0.0.4. */
@@ -53,7 +56,7 @@ export class RedisHaMetrics implements OnModuleInit, OnApplicationShutdown {
       metricsLatencySampleEvery,
       timeoutMs,
       metricsDefault,
-    } = this.config.health;
+    } = this.settings;
     const commands = new CommandMetrics(metricsLatencyBuckets, metricsLatencySampleEvery);
     commands.registerOn(this.registry, prefix);
     this.factory.addClientHook(commands.hook);

@@ -1,6 +1,6 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type Redis from 'ioredis';
-import { loadRedisHaConfig } from '../config/load-config';
+import { loadAllSettings } from '../config/load-config';
 import { RedisHaEvents } from '../events/redis-ha-events';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -15,7 +15,7 @@ function writer(role: unknown[], status = 'ready', port = 6390) {
 }
 
 function indicator(client: ReturnType<typeof writer>, events = new RedisHaEvents()) {
-  const config = loadRedisHaConfig({ env: { HEALTH_TIMEOUT_MS: '200' } });
+  const config = loadAllSettings({ HEALTH_TIMEOUT_MS: '200' }).health;
   return new RedisHealthIndicator(new HealthIndicatorService(), client as unknown as Redis, config, events);
 }
 

@@ -1,11 +1,12 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import type { HealthConfig } from '../config/health.config';
+import { REDIS_HA_HEALTH_CONFIG } from './observability.constants';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { isIP } from 'node:net';
 import type { Subscription } from 'rxjs';
-import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaEvents } from '../events/redis-ha-events';
-import { REDIS_HA_CONFIG, getRedisToken } from '../redis-ha.constants';
+import { getRedisToken } from '../redis-ha.constants';
 import { boundedProbe, elapsedMs, reason } from './bounded-probe';
 import { probeBudget } from './probe-budget';
 import { hostPort } from './sentinel-view';
@@ -27,7 +28,7 @@ export class RedisHealthIndicator implements OnModuleDestroy {
   constructor(
     private readonly health: HealthIndicatorService,
     @Inject(getRedisToken()) private readonly writer: Redis,
-    @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    @Inject(REDIS_HA_HEALTH_CONFIG) private readonly settings: HealthConfig,
     events: RedisHaEvents,
   ) {
     this.subscription = events.on('master-changed').subscribe((e) => {
@@ -49,7 +50,7 @@ export class RedisHealthIndicator implements OnModuleDestroy {
       const { pingMs, role } = await boundedProbe(
         writer,
         'the writer (master)',
-        probeBudget(this.config.health.timeoutMs),
+        probeBudget(this.settings.timeoutMs),
         async () => {
           const start = performance.now();
           const [pingMs, role] = await Promise.all([

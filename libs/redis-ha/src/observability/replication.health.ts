@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { HealthConfig } from '../config/health.config';
+import { REDIS_HA_HEALTH_CONFIG } from './observability.constants';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { effectiveMinReplicas } from '../config/health.config';
@@ -22,6 +24,7 @@ export class ReplicationHealthIndicator {
     private readonly health: HealthIndicatorService,
     @Inject(getRedisToken()) private readonly writer: Redis,
     @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    @Inject(REDIS_HA_HEALTH_CONFIG) private readonly settings: HealthConfig,
     private readonly sentinels: SentinelProbe,
   ) {}
 
@@ -29,7 +32,8 @@ export class ReplicationHealthIndicator {
     key: Key = 'replication' as Key,
   ): Promise<HealthIndicatorResult<Key>> {
     const indicator = this.health.check(key);
-    const { health, connection } = this.config;
+    const { connection } = this.config;
+    const health = this.settings;
     const minReplicas = effectiveMinReplicas(health, connection.mode);
     const budget = probeBudget(health.timeoutMs);
     const [info, views] = await Promise.all([

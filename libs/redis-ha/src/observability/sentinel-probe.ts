@@ -1,4 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { HealthConfig } from '../config/health.config';
+import { REDIS_HA_HEALTH_CONFIG } from './observability.constants';
 import Redis from 'ioredis';
 import type { HostPort } from '../config/connection.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
@@ -32,6 +34,7 @@ export class SentinelProbe implements OnApplicationShutdown {
 
   constructor(
     @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    @Inject(REDIS_HA_HEALTH_CONFIG) private readonly settings: HealthConfig,
     private readonly factory: RedisHaConnectionFactory,
   ) {}
 
@@ -60,7 +63,7 @@ export class SentinelProbe implements OnApplicationShutdown {
   }
 
   private async probeAll(): Promise<SentinelSnapshot> {
-    const budget = probeBudget(this.config.health.timeoutMs);
+    const budget = probeBudget(this.settings.timeoutMs);
     const sentinels = this.enabled ? this.config.connection.sentinels : [];
     const views = await Promise.all(sentinels.map((s) => this.probeOne(s, budget)));
     this.last = { masterName: this.config.connection.masterName, at: Date.now(), views };
@@ -104,7 +107,7 @@ export class SentinelProbe implements OnApplicationShutdown {
           lazyConnect: true,
           enableOfflineQueue: false,
           maxRetriesPerRequest: 0,
-          connectTimeout: this.config.health.timeoutMs,
+          connectTimeout: this.settings.timeoutMs,
           connectionName: `${this.config.connection.clientName}:health`,
           retryStrategy: () => (this.closed ? null : RECONNECT_MS),
         }),

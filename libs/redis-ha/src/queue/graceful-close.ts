@@ -1,5 +1,10 @@
 import { Logger } from '@nestjs/common';
-import type { RedisHaWorker } from './redis-ha-worker';
+import type { Worker } from 'bullmq';
+
+/** What a graceful close needs of the worker: BullMQ's own API, and the jobs it holds (`RedisHaWorker`). */
+export type ClosingWorker = Pick<Worker, 'name' | 'getBackend' | 'cancelAllJobs' | 'disconnect'> & {
+  heldJobs(): Array<{ jobId: string; token: string }>;
+};
 
 const logger = new Logger('RedisHa:Queue');
 
@@ -14,7 +19,7 @@ const STEP_BOUND_MS = 2000;
  * would hold SIGTERM until the orchestrator's SIGKILL, and its jobs until the stalled checker (lockDuration).
  */
 export async function closeGracefully(
-  worker: RedisHaWorker,
+  worker: ClosingWorker,
   close: () => Promise<void>,
   timeoutMs: number,
 ): Promise<void> {

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type Redis from 'ioredis';
-import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import type { QueueConfig } from '../config/queue.config';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import { QueueJobInProgressError } from '../errors/queue-job-in-progress.error';
-import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { REDIS_HA_QUEUE_CONFIG } from './queue.constants';
 
 export interface OnceOptions {
   /** How long the result of a finished run is kept (duplicates within it get it back). @default 86400000 (1 day) */
@@ -39,7 +39,7 @@ export class JobIdempotency {
   private client: Redis | undefined;
 
   constructor(
-    @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    @Inject(REDIS_HA_QUEUE_CONFIG) private readonly settings: QueueConfig,
     private readonly factory: RedisHaConnectionFactory,
   ) {}
 
@@ -54,10 +54,10 @@ export class JobIdempotency {
     options: OnceOptions = {},
   ): Promise<T> {
     const key = typeof keyOrJob === 'string' ? keyOrJob : this.keyOf(keyOrJob);
-    const redisKey = `${this.config.queue.prefix}:idempotency:${key}`;
+    const redisKey = `${this.settings.prefix}:idempotency:${key}`;
     const client = this.redis();
     const claim = `${RUNNING}${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`;
-    const leaseMs = options.leaseMs ?? this.config.queue.lockDurationMs;
+    const leaseMs = options.leaseMs ?? this.settings.lockDurationMs;
     for (let attempt = 0; attempt < 2; attempt++) {
       if ((await client.set(redisKey, claim, 'PX', leaseMs, 'NX')) === 'OK') {
         return this.runClaimed(client, redisKey, claim, run, options.ttlMs ?? 86_400_000);
@@ -90,7 +90,7 @@ export class JobIdempotency {
     const stored = result === undefined ? '' : JSON.stringify(result);
     await client.set(redisKey, `${DONE}${stored}`, 'PX', ttlMs);
     await client
-      .call('WAIT', this.config.queue.durableReplicas, this.config.queue.durableTimeoutMs)
+      .call('WAIT', this.settings.durableReplicas, this.settings.durableTimeoutMs)
       .catch(() => undefined);
     return result;
   }

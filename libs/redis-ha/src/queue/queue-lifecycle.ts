@@ -2,14 +2,13 @@ import {
   BeforeApplicationShutdown,
   Inject,
   Injectable,
-  OnApplicationBootstrap,
   OnApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { QueueEventsHost, WorkerHost } from '@nestjs/bullmq';
 import type { Worker } from 'bullmq';
 import type { Subscription } from 'rxjs';
+import type { QueueConfig } from '../config/queue.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaEvents } from '../events/redis-ha-events';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
@@ -17,7 +16,7 @@ import { checkEvictionPolicy } from './eviction-check';
 import { OrphanReclaimer } from './orphan-reclaim';
 import { logQueueError } from './queue-error-log';
 import { QueueRegistry } from './queue-registry';
-import { REDIS_HA_QUEUE_NAMES } from './queue.constants';
+import { REDIS_HA_QUEUE_CONFIG, REDIS_HA_QUEUE_NAMES } from './queue.constants';
 import { RedisHaWorker } from './redis-ha-worker';
 import { WorkerGuard } from './worker-guard';
 import { replaceWorker } from './worker-replacement';
@@ -34,14 +33,13 @@ interface Watch {
  * `QUEUE_SHUTDOWN_TIMEOUT_MS` before the queues.
  */
 @Injectable()
-export class QueueLifecycle
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
-{
+export class QueueLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly watches = new Map<Worker, Watch>();
   private subscription: Subscription | undefined;
 
   constructor(
     @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
+    @Inject(REDIS_HA_QUEUE_CONFIG) private readonly settings: QueueConfig,
     @Inject(REDIS_HA_QUEUE_NAMES) private readonly names: readonly string[],
     private readonly registry: QueueRegistry,
     private readonly events: RedisHaEvents,
@@ -52,7 +50,7 @@ export class QueueLifecycle
   adopt(worker: Worker): void {
     this.registry.addWorker(worker);
     if (!(worker instanceof RedisHaWorker) || this.watches.has(worker)) return;
-    const guard = new WorkerGuard(worker, this.config.queue.workerGuardIntervalMs, (stuck) =>
+    const guard = new WorkerGuard(worker, this.settings.workerGuardIntervalMs, (stuck) =>
       this.replace(stuck),
     );
     const reclaimer = new OrphanReclaimer(worker, this.events);
@@ -73,28 +71,13 @@ export class QueueLifecycle
         'memory',
       )) as string;
     };
-    await checkEvictionPolicy(info, this.config.queue.evictionCheck, 'at startup');
+    await checkEvictionPolicy(info, this.settings.evictionCheck, 'at startup');
     this.subscription = this.events.on('master-changed').subscribe((e) => {
       const where = `on the new master ${e.to.host}:${e.to.port}`;
       // Never refuse at runtime: the application is up and its jobs are better served than stopped.
-      const mode = this.config.queue.evictionCheck === 'off' ? 'off' : 'warn';
+      const mode = this.settings.evictionCheck === 'off' ? 'off' : 'warn';
       setTimeout(() => void checkEvictionPolicy(info, mode, where).catch(() => undefined), 1000).unref();
     });
-  }
-
-  /** Workers and QueueEvents that @nestjs/bullmq's explorer created for our queues during init. */
-  onApplicationBootstrap(): void {
-    for (const { instance } of this.discovery.getProviders()) {
-      if (instance instanceof WorkerHost) {
-        const worker = (instance as unknown as { _worker?: Worker })._worker;
-        if (worker && this.names.includes(worker.name)) this.adopt(worker);
-      } else if (instance instanceof QueueEventsHost) {
-        const queueEvents = (instance as unknown as { _queueEvents?: { name: string } })._queueEvents;
-        if (queueEvents && this.names.includes(queueEvents.name)) {
-          this.registry.addQueueEvents(instance.queueEvents);
-        }
-      }
-    }
   }
 
   /** SIGTERM: every library worker stops fetching and gets `QUEUE_SHUTDOWN_TIMEOUT_MS` for its active jobs. */

@@ -1,5 +1,9 @@
 /** Token of the queue names one `registerQueue()` module runs (module-scoped, one list per call). */
 export const REDIS_HA_QUEUE_NAMES = 'REDIS_HA:QUEUE_NAMES';
+/** Token of the `WorkerPlan` of each queue one `registerQueue()` module runs, by queue name (module-scoped). */
+export const REDIS_HA_WORKER_PLANS = 'REDIS_HA:WORKER_PLANS';
+/** Token of the validated queue settings (`QueueConfig`: `QUEUE_*` under the module's options). */
+export const REDIS_HA_QUEUE_CONFIG = 'REDIS_HA:QUEUE_CONFIG';
 /** Token of the startup check that every `@Processor()` names a registered queue. */
 export const REDIS_HA_PROCESSOR_CHECK = 'REDIS_HA:PROCESSOR_CHECK';
 /**
@@ -7,6 +11,11 @@ export const REDIS_HA_PROCESSOR_CHECK = 'REDIS_HA:PROCESSOR_CHECK';
  * find processors of queues nobody registered before its explorer fails on them with a less helpful message.
  */
 export const PROCESSOR_METADATA = 'bullmq:processor_metadata';
+/** The other decorator metadata keys of @nestjs/bullmq (same file) that `QueueExplorer` reads. */
+export const WORKER_METADATA = 'bullmq:worker_metadata';
+export const QUEUE_EVENTS_LISTENER_METADATA = 'bullmq:queue_events_listener_metadata';
+export const ON_QUEUE_EVENT_METADATA = 'bullmq:queue_events_metadata';
+export const ON_WORKER_EVENT_METADATA = 'bullmq:worker_events_metadata';
 /**
  * BullMQ's `runRetryDelay` for the library's workers: the pause before a fetch or a completion that failed on a
  * connection error is tried again. BullMQ's 15 s would hold a finished job's completion that long after a

@@ -2,18 +2,23 @@ import type { Provider } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { getQueueToken, getSharedConfigToken } from '@nestjs/bullmq';
 import type { QueueOptions, WorkerOptions } from 'bullmq';
-import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import type { QueueConfig } from '../config/queue.config';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import { QueueNotRegisteredError } from '../errors/queue-not-registered.error';
-import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { QueueLifecycle } from './queue-lifecycle';
 import { QueueRegistry } from './queue-registry';
-import { PROCESSOR_METADATA, REDIS_HA_PROCESSOR_CHECK, WORKER_RUN_RETRY_DELAY_MS } from './queue.constants';
+import {
+  PROCESSOR_METADATA,
+  REDIS_HA_PROCESSOR_CHECK,
+  REDIS_HA_QUEUE_CONFIG,
+  REDIS_HA_WORKER_PLANS,
+  WORKER_RUN_RETRY_DELAY_MS,
+} from './queue.constants';
 import { RedisHaQueue } from './redis-ha-queue';
 import { logQueueError } from './queue-error-log';
-import { fileWorkerPlan } from './worker-plan';
+import type { WorkerPlan } from './worker-plan';
 
-/** One queue of `RedisHaModule.registerQueue()`. */
+/** One queue of `RedisHaQueueModule.registerQueue()`. */
 export interface RegisterQueueOptions {
   /** The queue's name, as in `@InjectQueue(name)` and `@Processor(name)`. */
   name: string;
@@ -26,22 +31,21 @@ export interface RegisterQueueOptions {
 }
 
 /**
- * The `Queue` behind `getQueueToken(name)`: a fail-fast producer connection for adds; and, in `queue.opts`, the
- * blocking-role connection @nestjs/bullmq's explorer builds the queue's Workers and QueueEvents from (the
- * `Queue` read its own connection options in its constructor already). Connections are created by BullMQ from
+ * The `Queue` behind `getQueueToken(name)`, with a fail-fast producer connection for adds, and the plan its
+ * workers and QueueEvents are built from (blocking-role connections), filed in the module's plan map. Connections are created by BullMQ from
  * options (BullMQ owns and closes them): handing it ioredis instances costs ~20% throughput (FINDINGS).
  */
 export function queueProvider(options: RegisterQueueOptions): Provider {
   return {
     provide: getQueueToken(options.name),
     useFactory: (
-      config: RedisHaConfig,
+      settings: QueueConfig,
       factory: RedisHaConnectionFactory,
       registry: QueueRegistry,
       lifecycle: QueueLifecycle,
+      plans: Map<string, WorkerPlan>,
     ): RedisHaQueue => {
       const { name } = options;
-      const settings = config.queue;
       // BullMQ waits for 'ready' and never calls connect() itself: these connections must not be lazy.
       const connect = { lazyConnect: false };
       const queue = new RedisHaQueue(
@@ -55,7 +59,7 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
       );
       queue.on('error', (err: Error) => logQueueError(`Queue "${name}"`, err));
       const workerConnection = factory.options('blocking', `queue:${name}:worker`, connect);
-      const explorerConnection = factory.options('blocking', `queue:${name}:events`, connect);
+      const eventsConnection = factory.options('blocking', `queue:${name}:events`, connect);
       const defaults: Partial<WorkerOptions> = {
         lockDuration: settings.lockDurationMs,
         stalledInterval: settings.stalledIntervalMs,
@@ -63,22 +67,25 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
         runRetryDelay: WORKER_RUN_RETRY_DELAY_MS,
         ...options.workerOptions,
       };
-      fileWorkerPlan(
-        {
-          connection: workerConnection,
-          prefix: settings.prefix,
-          defaults,
-          shutdownTimeoutMs: settings.shutdownTimeoutMs,
-          adopt: (worker) => lifecycle.adopt(worker),
-        },
-        explorerConnection,
-        workerConnection,
-      );
-      queue.opts = { ...queue.opts, connection: explorerConnection as QueueOptions['connection'] };
+      plans.set(name, {
+        queueName: name,
+        connection: workerConnection,
+        eventsConnection,
+        prefix: settings.prefix,
+        defaults,
+        shutdownTimeoutMs: settings.shutdownTimeoutMs,
+        adopt: (worker) => lifecycle.adopt(worker),
+      });
       registry.addQueue(queue);
       return queue;
     },
-    inject: [REDIS_HA_CONFIG, RedisHaConnectionFactory, QueueRegistry, QueueLifecycle],
+    inject: [
+      REDIS_HA_QUEUE_CONFIG,
+      RedisHaConnectionFactory,
+      QueueRegistry,
+      QueueLifecycle,
+      REDIS_HA_WORKER_PLANS,
+    ],
   };
 }
 

@@ -10,13 +10,13 @@ import {
 } from 'bullmq';
 import { closeGracefully } from './graceful-close';
 import { isLostOwnershipError, isTransientRedisError } from './transient-error';
-import { plannedOptions, workerPlanFor, type WorkerPlan } from './worker-plan';
+import { plannedOptions, type WorkerPlan } from './worker-plan';
 
 const logger = new Logger('RedisHa:Queue');
 
 /**
- * The worker class the library installs with `BullModule.workerClass`. For the queues of `registerQueue()` it
- * builds the worker from the library's plan (blocking-role connections, `QUEUE_*` lock and stalled settings),
+ * The worker of the library's queues (`QueueExplorer` creates one per `@Processor()`). It builds itself from
+ * its queue's plan (blocking-role connections, `QUEUE_*` lock and stalled settings),
  * and it closes the gaps a failover leaves in BullMQ 6:
  *
  * - It knows which fetch tokens it actually received (`holds()`), so a job moved to `active` by a command whose
@@ -30,17 +30,25 @@ const logger = new Logger('RedisHa:Queue');
  *   error and try to fail the job.
  * - `close()` is bounded by `QUEUE_SHUTDOWN_TIMEOUT_MS` and returns unfinished jobs to the queue.
  *
- * Workers of other connections are plain BullMQ workers.
  */
 export class RedisHaWorker extends Worker {
   /** Fetch token -> id of the job this worker received under it and has not finished. */
   private readonly held = new Map<string, string>();
-  private readonly plan: WorkerPlan | undefined;
+  /** How the library built it (undefined: a plain BullMQ worker with the options given). */
+  readonly plan: WorkerPlan | undefined;
   private gracefulClose: Promise<void> | undefined;
 
-  constructor(name: string, processor?: string | URL | null | Processor, opts?: WorkerOptions) {
-    const plan = workerPlanFor(opts?.connection);
-    super(name, processor, (plan && opts ? plannedOptions(plan, opts) : opts) as WorkerOptions);
+  constructor(
+    name: string,
+    processor?: string | URL | null | Processor,
+    opts?: WorkerOptions,
+    plan?: WorkerPlan,
+  ) {
+    super(
+      name,
+      processor,
+      (plan ? plannedOptions(plan, opts ?? ({} as WorkerOptions)) : opts) as WorkerOptions,
+    );
     this.plan = plan;
     plan?.adopt(this);
   }

@@ -1,24 +1,17 @@
 import type { Worker, WorkerOptions } from 'bullmq';
-import { fileWorkerPlan, plannedOptions, workerPlanFor, type WorkerPlan } from './worker-plan';
+import { plannedOptions, type WorkerPlan } from './worker-plan';
 
 describe('worker plans', () => {
   const connection = { host: 'lib', maxRetriesPerRequest: null };
   const plan: WorkerPlan = {
+    queueName: 'reports',
+    eventsConnection: { host: 'lib' },
     connection,
     prefix: '{bull}',
     defaults: { lockDuration: 12_000, stalledInterval: 7000, concurrency: 2 },
     shutdownTimeoutMs: 1000,
     adopt: () => undefined,
   };
-
-  it('is found by the identity of the connection options the explorer hands over, and only by it', () => {
-    const explorerConnection = { host: 'lib' };
-    fileWorkerPlan(plan, explorerConnection, connection);
-    expect(workerPlanFor(explorerConnection)).toBe(plan);
-    expect(workerPlanFor(connection)).toBe(plan);
-    expect(workerPlanFor({ host: 'lib' })).toBeUndefined(); // an equal object of someone else
-    expect(workerPlanFor(undefined)).toBeUndefined();
-  });
 
   it('puts the @Processor() options over the library defaults, and the library connection and prefix over all', () => {
     const options = {

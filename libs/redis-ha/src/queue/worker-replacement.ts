@@ -16,7 +16,7 @@ export function replaceWorker(
 ): RedisHaWorker {
   // The processor function BullMQ keeps (also the sandbox wrapper for file processors); not public API.
   const processFn = (stuck as unknown as { processFn: Processor }).processFn;
-  const replacement = new RedisHaWorker(stuck.name, processFn, stuck.opts as WorkerOptions);
+  const replacement = new RedisHaWorker(stuck.name, processFn, stuck.opts as WorkerOptions, stuck.plan);
   for (const event of stuck.eventNames()) {
     for (const listener of stuck.listeners(event)) {
       if (!internalListeners.has(listener))

@@ -1,4 +1,16 @@
-// Public API of the cache feature, re-exported by index.ts.
+// nestjs-redis-ha/cache: the cache behind CACHE_MANAGER. Peers checked first, so a missing one fails with the
+// package to install.
+import { requirePeers } from '../peers/require-peers';
+
+requirePeers('nestjs-redis-ha/cache', ['@nestjs/cache-manager', 'cache-manager', 'keyv']);
+
+export { RedisHaCacheModule } from './redis-ha-cache.module';
+export type {
+  RedisHaCacheModuleOptions,
+  RedisHaCacheOptionsFactory,
+} from './redis-ha-cache.module-definition';
+export { REDIS_HA_CACHE_CONFIG } from './cache.constants';
+export type { CacheConfig } from '../config/cache.config';
 export type { CacheFallback, CacheNamespaceConfig, CacheReadFrom } from '../config/cache.config';
 export { CacheKeyError } from '../errors/cache-key.error';
 export { CacheSerializationError } from '../errors/cache-serialization.error';
