@@ -29,7 +29,8 @@ export interface RegisterQueueOptions {
  * The `Queue` behind `getQueueToken(name)`: a fail-fast producer connection for adds; and, in `queue.opts`, the
  * blocking-role connection @nestjs/bullmq's explorer builds the queue's Workers and QueueEvents from (the
  * `Queue` read its own connection options in its constructor already). Connections are created by BullMQ from
- * options (BullMQ owns and closes them): handing it ioredis instances costs ~20% throughput (FINDINGS).
+ * options (BullMQ owns and closes them): handing it ioredis instances costs ~20% throughput
+ * (docs/failover-findings.md#raw-bullmq).
  */
 export function queueProvider(options: RegisterQueueOptions): Provider {
   return {
