@@ -12,7 +12,8 @@
  * 3. Manual SENTINEL FAILOVERs, library (durable) and raw at once, each working through a 3,000-job backlog
  *    (10 ms jobs) with a producer at 100 jobs/s: duplicates, and "ghosts" (acknowledged jobs the final master
  *    has no trace of), with redis/'s `min-replicas-to-write 1`. `BENCH_QUEUE_BASELINE=1` adds a run with 0,
- *    the server config of FINDINGS' baseline, where only the client keeps jobs off the old master.
+ *    the server config of the raw baseline (docs/failover-findings.md), where only the client keeps jobs off the
+ *    old master.
  *
  * Last line: {"libraryJobsPerSec":…,"rawJobsPerSec":…,"ratio":…,"lostJobs":…,"duplicateJobs":…,"allDoneAfterKillMs":…,
  * "rawAllDoneAfterKillMs":…,"duplicateJobsSwitchover":…,"rawDuplicateJobsSwitchover":…} (lost/duplicates: library
@@ -379,7 +380,8 @@ async function main(): Promise<void> {
     }
 
     // 3. A manual switchover, library (durable adds) and raw at once, with redis/'s min-replicas-to-write 1; with
-    // BENCH_QUEUE_BASELINE=1 also with 0, FINDINGS' server config (only the client keeps jobs off the old master).
+    // BENCH_QUEUE_BASELINE=1 also with 0, the raw baseline's server config in docs/failover-findings.md (only the
+    // client keeps jobs off the old master).
     const switched = await switchover(cluster, lib, raw, 1);
     if (process.env.BENCH_QUEUE_BASELINE === '1') await switchover(cluster, lib, raw, 0);
 

@@ -4,7 +4,8 @@ import type { ConnectionRole } from '../config/connection-role';
 
 /**
  * Reconnect quickly and forever. ioredis' default backs off to 2 s and adds ~1.5 s to every failover
- * (FINDINGS); the failover gate, not the backoff, is what keeps reconnects from hammering a master being replaced.
+ * (docs/failover-findings.md#raw-ioredis-through-a-failover); the failover gate, not the backoff, is what
+ * keeps reconnects from hammering a master being replaced.
  */
 export const reconnectDelay = (times: number): number => Math.min(times * 50, 500);
 

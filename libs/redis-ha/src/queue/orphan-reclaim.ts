@@ -19,7 +19,8 @@ interface ScanClient {
 }
 
 /**
- * Why jobs sat in `active` for ~60 s after a failover (FINDINGS: "Missing lock for job N. moveToFinished"):
+ * Why jobs sat in `active` for ~60 s after a failover ("Missing lock for job N. moveToFinished", measured in
+ * docs/failover-findings.md#raw-bullmq):
  * BullMQ fetches the next job inside the same script that finishes one (`moveToFinished` with fetch-next) or
  * in `moveToActive`, under a token `<worker id>:<n>`. When the master dies after running such a script and
  * replicating it, but before its reply reached the worker, ioredis resends the command to the new master. There

@@ -32,8 +32,9 @@ export interface RegisterQueueOptions {
 
 /**
  * The `Queue` behind `getQueueToken(name)`, with a fail-fast producer connection for adds, and the plan its
- * workers and QueueEvents are built from (blocking-role connections), filed in the module's plan map. Connections are created by BullMQ from
- * options (BullMQ owns and closes them): handing it ioredis instances costs ~20% throughput (FINDINGS).
+ * workers and QueueEvents are built from (blocking-role connections), filed in the module's plan map.
+ * Connections are created by BullMQ from options (BullMQ owns and closes them): handing it ioredis instances
+ * costs ~20% throughput (docs/failover-findings.md#raw-bullmq).
  */
 export function queueProvider(options: RegisterQueueOptions): Provider {
   return {

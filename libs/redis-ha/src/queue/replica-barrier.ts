@@ -23,8 +23,9 @@ interface Joiner {
  * 50 adds costs one round trip to the replicas, not 50).
  *
  * ioredis resends unanswered commands after a reconnect, so a write and its `WAIT` can run on two different
- * connections, and then the `WAIT` confirms nothing about the write (FINDINGS: one acknowledged write was lost
- * this way). A write is confirmed only when it went out on the socket the `WAIT` was sent on and answered from.
+ * connections, and then the `WAIT` confirms nothing about the write (one acknowledged write was lost this way:
+ * docs/failover-findings.md#raw-ioredis-through-a-failover). A write is confirmed only when it went out on the
+ * socket the `WAIT` was sent on and answered from.
  */
 export class ReplicaBarrier {
   private batch: Joiner[] | undefined;
