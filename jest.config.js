@@ -9,6 +9,8 @@ const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true, diagnostics: false }],
 };
 const moduleNameMapper = {
+  // The published package's `nestjs-redis-ha/health` entry is the observability folder (health + metrics).
+  '^@app/redis-ha/health$': '<rootDir>/libs/redis-ha/src/observability',
   '^@app/redis-ha(|/.*)$': '<rootDir>/libs/redis-ha/src$1',
 };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper, moduleFileExtensions: ['ts', 'js', 'json'] };

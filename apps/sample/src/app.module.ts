@@ -1,5 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RedisHaHealthModule, RedisHaModule } from '@app/redis-ha';
+import { RedisHaHealthModule } from '@app/redis-ha/health';
+import { RedisHaModule } from '@app/redis-ha';
+import { RedisHaCacheModule } from '@app/redis-ha/cache';
+import { RedisHaQueueModule } from '@app/redis-ha/queue';
 import { SAMPLE_CONFIG, type SampleConfig } from './config/sample.config';
 import { HolidaysController } from './holidays/holidays.controller';
 import { HolidaysSource } from './holidays/holidays.source';
@@ -10,8 +13,9 @@ import { ReportsProcessor } from './reports/reports.processor';
 const DAY_S = 86_400;
 
 /**
- * The whole sample service. Redis comes from the environment through `RedisHaModule.forRoot({ env })`: the
- * connections, the cache behind `RedisHaCache`, the `reports` queue and its worker, and the health and metrics
+ * The whole sample service. Redis comes from the environment through `RedisHaModule.forRoot({ env })` (the
+ * connections); each feature is a module of its own: the cache behind `RedisHaCache` and `CACHE_MANAGER`
+ * (`RedisHaCacheModule`), the `reports` queue and its worker (`RedisHaQueueModule`), and the health and metrics
  * endpoints (`RedisHaHealthModule`: `/health/live`, `/health/ready`, `/health`, `/metrics`).
  */
 @Module({})
@@ -22,7 +26,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         RedisHaModule.forRoot({ env }),
-        RedisHaModule.registerQueue({
+        RedisHaCacheModule.register({ isGlobal: true }),
+        RedisHaQueueModule.registerQueue({
           name: REPORTS_QUEUE,
           // An accepted report must survive a failover: the 202 waits for a replica (QUEUE_DURABLE_*).
           durableAdds: true,

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
-import { RedisHaCache } from '@app/redis-ha';
+import { RedisHaCache } from '@app/redis-ha/cache';
 import type { Response } from 'express';
 import { HolidaysSource, type HolidaysOfYear } from './holidays.source';
 import { ParseYearPipe } from './parse-year.pipe';

@@ -14,7 +14,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
-import { QueueAddNotDurableError, jobIdFor, type RedisHaQueue } from '@app/redis-ha';
+import { QueueAddNotDurableError, jobIdFor, type RedisHaQueue } from '@app/redis-ha/queue';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { SAMPLE_CONFIG, type SampleConfig } from '../config/sample.config';

@@ -1,4 +1,4 @@
-import { QueuePayloadError } from '@app/redis-ha';
+import { QueuePayloadError } from '@app/redis-ha/queue';
 import { withinRetryWindow } from './retry-window';
 
 describe('withinRetryWindow', () => {

@@ -1,4 +1,4 @@
-import { QueuePayloadError, QueuePayloadTooLargeError } from '@app/redis-ha';
+import { QueuePayloadError, QueuePayloadTooLargeError } from '@app/redis-ha/queue';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
