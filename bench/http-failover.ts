@@ -20,7 +20,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../apps/sample/src/create-app';
 import { HttpLoad, type HttpLoadSummary } from '../test/helpers/http-load';
-import { LocalCluster } from '../test/helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { waitUntilSettled } from '../test/helpers/old-master-watch';
 import { settleReports } from '../test/helpers/report-check';
 import { createNaiveApp } from './lib/naive-sample';

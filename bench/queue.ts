@@ -29,7 +29,7 @@ import {
   type RedisHaQueue,
   type RegisterQueueOptions,
 } from '../libs/redis-ha/src';
-import { LocalCluster } from '../test/helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { median, note, printResult, round, runBench, sleep } from './lib/stats';
 import { rawSentinelOptions } from './lib/raw-client';
 

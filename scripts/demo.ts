@@ -18,9 +18,9 @@ import type { INestApplication } from '@nestjs/common';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createApp } from '../apps/sample/src/create-app';
-import type { LocalCluster } from '../test/helpers/local-cluster';
-import { findBinary } from '../test/helpers/cluster-process';
-import { downCluster, upCluster } from '../test/helpers/cluster-state-file';
+import type { LocalCluster } from '../tools/cluster/local-cluster';
+import { findBinary } from '../tools/cluster/cluster-process';
+import { downCluster, upCluster } from '../tools/cluster/cluster-state-file';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 

@@ -8,7 +8,7 @@ import {
   getRedisToken,
 } from '../libs/redis-ha/src';
 import { startHaApp } from './helpers/ha-app';
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 
 const CONNECT_TIMEOUT_MS = 1500;
 
