@@ -15,7 +15,7 @@ import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { CACHE_MANAGER, type Cache } from '@nestjs/cache-manager';
 import Redis from 'ioredis';
-import { RedisHaCache, RedisHaModule } from '../libs/redis-ha/src';
+import { RedisHaCache, RedisHaModule } from '@app/redis-ha';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 
 const BASE_PORT = 27620;

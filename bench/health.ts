@@ -17,7 +17,7 @@ import { Controller, Get, Inject, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import type Redis from 'ioredis';
-import { RedisHaHealthModule, RedisHaModule, getRedisToken } from '../libs/redis-ha/src';
+import { RedisHaHealthModule, RedisHaModule, getRedisToken } from '@app/redis-ha';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 
 const BASE_PORT = 27640;

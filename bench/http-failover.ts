@@ -14,7 +14,6 @@
  * Last line: {"requests":…,"httpErrors":…,"longestResponseMs":…,"reportsAccepted":…,"reportsLost":…,"reportsDoneAfterKillMs":…}
  * (the sample app's figures). Exits 1 when the sample app lost a report.
  */
-import '../test/helpers/app-alias';
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';

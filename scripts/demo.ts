@@ -12,7 +12,6 @@
  * Any variable of the sample or the library may be set as usual (PORT, CACHE_TTL_HOLIDAYS, LOG_LEVEL...);
  * the REDIS_* connection variables always come from the cluster. CLUSTER_BASE_PORT moves the cluster.
  */
-import '../test/helpers/app-alias';
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { spawnSync } from 'node:child_process';

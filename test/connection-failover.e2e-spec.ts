@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { RedisHaEvent, RedisHaEvents, getRedisToken } from '../libs/redis-ha/src';
+import { RedisHaEvent, RedisHaEvents, getRedisToken } from '@app/redis-ha';
 import { CapturingLogger, startHaApp } from './helpers/ha-app';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 import { WriteLoad, WriteLoadReport } from './helpers/write-load';
