@@ -3,7 +3,7 @@
 // half-built module opened stay open and would keep Jest alive. Every other suite exits by itself (each was run
 // alone and exited within ~3 s), and test/connection-startup.e2e-spec.ts checks the library closes its sockets.
 // Two projects: `unit` (specs beside the code, no Redis) and `e2e` (test/, real redis-server and
-// redis-sentinel processes started by test/helpers/local-cluster.ts). `npm test` runs both, in band,
+// redis-sentinel processes started by tools/cluster/local-cluster.ts). `npm test` runs both, in band,
 // because e2e suites measure failover timings and must not fight each other for the machine's two cores.
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true, diagnostics: false }],

@@ -15,8 +15,8 @@ import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { CACHE_MANAGER, type Cache } from '@nestjs/cache-manager';
 import Redis from 'ioredis';
-import { RedisHaCache, RedisHaModule } from '../libs/redis-ha/src';
-import { LocalCluster } from '../test/helpers/local-cluster';
+import { RedisHaCache, RedisHaModule } from '@app/redis-ha';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 
 const BASE_PORT = 27620;
 const IN_FLIGHT = 50;

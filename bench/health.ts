@@ -17,8 +17,8 @@ import { Controller, Get, Inject, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import type Redis from 'ioredis';
-import { RedisHaHealthModule, RedisHaModule, getRedisToken } from '../libs/redis-ha/src';
-import { LocalCluster } from '../test/helpers/local-cluster';
+import { RedisHaHealthModule, RedisHaModule, getRedisToken } from '@app/redis-ha';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 
 const BASE_PORT = 27640;
 const TIMEOUT_MS = 1000;

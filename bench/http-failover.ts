@@ -14,13 +14,12 @@
  * Last line: {"requests":…,"httpErrors":…,"longestResponseMs":…,"reportsAccepted":…,"reportsLost":…,"reportsDoneAfterKillMs":…}
  * (the sample app's figures). Exits 1 when the sample app lost a report.
  */
-import '../test/helpers/app-alias';
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../apps/sample/src/create-app';
 import { HttpLoad, type HttpLoadSummary } from '../test/helpers/http-load';
-import { LocalCluster } from '../test/helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { waitUntilSettled } from '../test/helpers/old-master-watch';
 import { settleReports } from '../test/helpers/report-check';
 import { createNaiveApp } from './lib/naive-sample';

@@ -24,13 +24,8 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Processor, WorkerHost, getQueueToken } from '@nestjs/bullmq';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import {
-  QueueRegistry,
-  RedisHaModule,
-  type RedisHaQueue,
-  type RegisterQueueOptions,
-} from '../libs/redis-ha/src';
-import { LocalCluster } from '../test/helpers/local-cluster';
+import { QueueRegistry, RedisHaModule, type RedisHaQueue, type RegisterQueueOptions } from '@app/redis-ha';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { median, note, printResult, round, runBench, sleep } from './lib/stats';
 import { rawSentinelOptions } from './lib/raw-client';
 

@@ -4,9 +4,9 @@
  */
 import 'reflect-metadata';
 import type Redis from 'ioredis';
-import { getRedisToken } from '../libs/redis-ha/src';
+import { getRedisToken } from '@app/redis-ha';
 import { startHaApp } from '../test/helpers/ha-app';
-import { LocalCluster } from '../test/helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { rawSentinelClient } from './lib/raw-client';
 import { median, note, printResult, round, runBench } from './lib/stats';
 

@@ -19,8 +19,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
-import type { LocalCluster } from '../test/helpers/local-cluster';
-import { query } from '../test/helpers/cluster-client';
+import type { LocalCluster } from '../tools/cluster/local-cluster';
+import { query } from '../tools/cluster/cluster-client';
 import {
   CLUSTER_HOME,
   ENV_PATH,
@@ -28,8 +28,8 @@ import {
   downCluster,
   saveClusterState,
   upCluster,
-} from '../test/helpers/cluster-state-file';
-import { printHealth, printSentinelStatus, printStatus } from '../test/helpers/cluster-report';
+} from '../tools/cluster/cluster-state-file';
+import { printHealth, printSentinelStatus, printStatus } from '../tools/cluster/cluster-report';
 
 const [command = 'status', ...rest] = process.argv.slice(2);
 const flags = new Map<string, string | undefined>(

@@ -12,15 +12,14 @@
  * Any variable of the sample or the library may be set as usual (PORT, CACHE_TTL_HOLIDAYS, LOG_LEVEL...);
  * the REDIS_* connection variables always come from the cluster. CLUSTER_BASE_PORT moves the cluster.
  */
-import '../test/helpers/app-alias';
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createApp } from '../apps/sample/src/create-app';
-import type { LocalCluster } from '../test/helpers/local-cluster';
-import { findBinary } from '../test/helpers/cluster-process';
-import { downCluster, upCluster } from '../test/helpers/cluster-state-file';
+import type { LocalCluster } from '../tools/cluster/local-cluster';
+import { findBinary } from '../tools/cluster/cluster-process';
+import { downCluster, upCluster } from '../tools/cluster/cluster-state-file';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 

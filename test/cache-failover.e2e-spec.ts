@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { type CacheApp, sleep, startCacheApp, timed, waitUntil } from './cache-e2e.helpers';
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 
 const TIMEOUT_MS = 300;
 // Timers fire late on a loaded 2-core machine; this is the jitter allowed over a bound, not a second timeout.

@@ -1,5 +1,5 @@
 import { type CacheApp, sleep, startCacheApp, timed, waitUntil } from './cache-e2e.helpers';
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 
 const TIMEOUT_MS = 300;
 const SLACK_MS = 150;

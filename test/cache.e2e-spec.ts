@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import request from 'supertest';
 import { CacheKeyError, CacheSerializationError, CacheValueTooLargeError } from '@app/redis-ha';
 import { type CacheApp, startCacheApp, waitUntil } from './cache-e2e.helpers';
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 
 let served = 0;
 

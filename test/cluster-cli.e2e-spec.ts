@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { poll, portOpen, query } from './helpers/cluster-client';
-import { isAlive } from './helpers/cluster-process';
-import { LocalCluster, type ClusterState } from './helpers/local-cluster';
+import { poll, portOpen, query } from '../tools/cluster/cluster-client';
+import { isAlive } from '../tools/cluster/cluster-process';
+import { LocalCluster, type ClusterState } from '../tools/cluster/local-cluster';
 
 /**
  * The operator's side of the cluster kit: `npm run cluster:*` (scripts/cluster.ts) on a background cluster,

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { Queue, Worker } from 'bullmq';
-import { query, type Credentials } from './helpers/cluster-client';
-import { LocalCluster } from './helpers/local-cluster';
+import { query, type Credentials } from '../tools/cluster/cluster-client';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 
 /**
  * The HA topology of redis/ on real processes (issue 2, "Must show"): replication, the sentinel quorum, the

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
-import { poll, query } from './helpers/cluster-client';
+import { poll, query } from '../tools/cluster/cluster-client';
 import {
   ACL_USERS,
   devPassword,
@@ -12,7 +12,7 @@ import {
   readCommitted,
   REDIS_CONFIG_DIR,
   sha256,
-} from './helpers/cluster-config';
+} from '../tools/cluster/cluster-config';
 
 /**
  * docker-compose.redis-ha.yml must validate and agree with redis/ (there is no Docker engine here, so the

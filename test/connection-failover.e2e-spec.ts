@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { RedisHaEvent, RedisHaEvents, getRedisToken } from '../libs/redis-ha/src';
+import { RedisHaEvent, RedisHaEvents, getRedisToken } from '@app/redis-ha';
 import { CapturingLogger, startHaApp } from './helpers/ha-app';
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { WriteLoad, WriteLoadReport } from './helpers/write-load';
 
 // Failover timings: down-after 2000 ms (at 1000 Sentinel sometimes fails over twice, see

@@ -1,14 +1,9 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type Redis from 'ioredis';
-import {
-  RedisHaConfigError,
-  RedisHaConnectionError,
-  RedisHaModule,
-  getRedisToken,
-} from '../libs/redis-ha/src';
+import { RedisHaConfigError, RedisHaConnectionError, RedisHaModule, getRedisToken } from '@app/redis-ha';
 import { startHaApp } from './helpers/ha-app';
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 
 const CONNECT_TIMEOUT_MS = 1500;
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
-import { RedisHaConnectionError, getRedisToken } from '../libs/redis-ha/src';
+import { RedisHaConnectionError, getRedisToken } from '@app/redis-ha';
 import { startHaApp } from './helpers/ha-app';
 
 const TLS_PORT = 27140;

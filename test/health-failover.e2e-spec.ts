@@ -1,4 +1,4 @@
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { get, sleep, startHealthApp, waitUntil, type HealthApp } from './health-e2e.helpers';
 import { parsePrometheusText, sampleValue } from './metrics-text.helpers';
 

@@ -1,4 +1,4 @@
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { addQueue, get, startHealthApp, waitUntil, type HealthApp } from './health-e2e.helpers';
 
 // testTimeout in jest.config.js sits in a project, where Jest ignores it: failovers take longer than 5 s.

@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load, loadAll } from 'js-yaml';
-import { ACL_USERS, devPassword, passwordVariable, readCommitted, sha256 } from './helpers/cluster-config';
+import {
+  ACL_USERS,
+  devPassword,
+  passwordVariable,
+  readCommitted,
+  sha256,
+} from '../tools/cluster/cluster-config';
 
 /**
  * k8s/ has no cluster to run on here: every manifest is parsed and the references between them (names,

@@ -1,7 +1,7 @@
 import { CACHE_MANAGER, type Cache } from '@nestjs/cache-manager';
 import type Redis from 'ioredis';
 import { getRedisToken } from '@app/redis-ha';
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { addQueue, get, startHealthApp, waitUntil, type HealthApp } from './health-e2e.helpers';
 import { parsePrometheusText, sampleValue, type PromFamily } from './metrics-text.helpers';
 

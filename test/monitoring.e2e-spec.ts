@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { addQueue, get, startHealthApp, type HealthApp } from './health-e2e.helpers';
 import { parsePrometheusText, sampleNames } from './metrics-text.helpers';
 

@@ -10,7 +10,7 @@ import {
   type RegisterQueueOptions,
 } from '@app/redis-ha';
 import type { RedisHaModuleOptions } from '@app/redis-ha';
-import type { LocalCluster } from './helpers/local-cluster';
+import type { LocalCluster } from '../tools/cluster/local-cluster';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -1,4 +1,4 @@
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import {
   JobLog,
   recordingProcessor,

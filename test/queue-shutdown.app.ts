@@ -9,7 +9,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { RedisHaModule } from '../libs/redis-ha/src';
+import { RedisHaModule } from '@app/redis-ha';
 
 const QUEUE = process.env.SHUTDOWN_QUEUE ?? 'shutdown';
 

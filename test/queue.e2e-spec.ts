@@ -15,7 +15,7 @@ import {
   RedisHaWorker,
   jobIdFor,
 } from '@app/redis-ha';
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import {
   JobLog,
   recordingProcessor,

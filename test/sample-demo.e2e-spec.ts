@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { portOpen } from './helpers/cluster-client';
-import { isAlive } from './helpers/cluster-process';
-import type { ClusterState } from './helpers/local-cluster';
+import { portOpen } from '../tools/cluster/cluster-client';
+import { isAlive } from '../tools/cluster/cluster-process';
+import type { ClusterState } from '../tools/cluster/local-cluster';
 
 /**
  * `npm run demo` as a developer runs it: the command package.json declares, in its own process group (what a

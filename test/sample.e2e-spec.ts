@@ -1,6 +1,6 @@
-import { infoField, poll, query } from './helpers/cluster-client';
+import { infoField, poll, query } from '../tools/cluster/cluster-client';
 import { HttpLoad, type HttpLoadSummary } from './helpers/http-load';
-import { LocalCluster } from './helpers/local-cluster';
+import { LocalCluster } from '../tools/cluster/local-cluster';
 import { waitUntilSettled, watchOldMaster, type OldMasterReport } from './helpers/old-master-watch';
 import { settleReports } from './helpers/report-check';
 import { sampleEnv, startSampleApp, type SampleApp } from './helpers/sample-app';

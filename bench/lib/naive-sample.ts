@@ -19,7 +19,7 @@ import type { Response } from 'express';
 import type Redis from 'ioredis';
 import { holidaysOf } from '../../apps/sample/src/holidays/holiday-calendar';
 import { computeReport } from '../../apps/sample/src/reports/compute-report';
-import type { LocalCluster } from '../../test/helpers/local-cluster';
+import type { LocalCluster } from '../../tools/cluster/local-cluster';
 import { rawSentinelClient, rawSentinelOptions } from './raw-client';
 
 /**

@@ -1,5 +1,5 @@
 import Redis, { RedisOptions } from 'ioredis';
-import type { LocalCluster } from '../../test/helpers/local-cluster';
+import type { LocalCluster } from '../../tools/cluster/local-cluster';
 
 /** Raw ioredis Sentinel options for `cluster` (ACL `app` user), with ioredis' defaults for everything else. */
 export function rawSentinelOptions(cluster: LocalCluster): RedisOptions {

@@ -4,7 +4,7 @@
  *   node --import tsx test/helpers/cluster-child.ts <basePort> wait|crash|exit
  * Prints one JSON line {"pids":[...]} once the cluster is up.
  */
-import { LocalCluster } from './local-cluster';
+import { LocalCluster } from '../../tools/cluster/local-cluster';
 
 async function main(): Promise<void> {
   const [basePort, how] = process.argv.slice(2);

@@ -1,6 +1,6 @@
 import { ConsoleLogger, INestApplication, LoggerService, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { RedisHaModule, RedisHaModuleOptions } from '../../libs/redis-ha/src';
+import { RedisHaModule, RedisHaModuleOptions } from '@app/redis-ha';
 
 /** A Nest logger that keeps every line, so tests can assert what the library logged (and what it did not). */
 export class CapturingLogger extends ConsoleLogger implements LoggerService {

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
-import { poll, query, toRecord } from './cluster-client';
-import type { LocalCluster } from './local-cluster';
+import { poll, query, toRecord } from '../../tools/cluster/cluster-client';
+import type { LocalCluster } from '../../tools/cluster/local-cluster';
 
 /** What a demoted master went through from the moment the watch started until it became a replica. */
 export interface OldMasterReport {

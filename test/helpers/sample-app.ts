@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../apps/sample/src/create-app';
 import { CapturingLogger } from './ha-app';
-import type { LocalCluster } from './local-cluster';
+import type { LocalCluster } from '../../tools/cluster/local-cluster';
 
 /** The sample app (apps/sample) in this process, listening on 127.0.0.1. */
 export interface SampleApp {

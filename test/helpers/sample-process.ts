@@ -29,7 +29,7 @@ export async function spawnSample(
 ): Promise<SampleProcess> {
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', './test/helpers/app-alias.ts', 'apps/sample/src/main.ts'],
+    ['-r', 'ts-node/register/transpile-only', 'apps/sample/src/main.ts'],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
