@@ -15,7 +15,8 @@ import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { CACHE_MANAGER, type Cache } from '@nestjs/cache-manager';
 import Redis from 'ioredis';
-import { RedisHaCache, RedisHaModule } from '@app/redis-ha';
+import { RedisHaCache, RedisHaCacheModule } from '@app/redis-ha/cache';
+import { RedisHaModule } from '@app/redis-ha';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 
 const BASE_PORT = 27620;
@@ -35,7 +36,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function startApp(env: Record<string, string>) {
-  @Module({ imports: [RedisHaModule.forRoot({ env })] })
+  @Module({ imports: [RedisHaModule.forRoot({ env }), RedisHaCacheModule.register({ isGlobal: true })] })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
   return { app, manager: app.get<Cache>(CACHE_MANAGER), cache: app.get(RedisHaCache) };

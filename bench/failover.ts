@@ -72,7 +72,6 @@ runBench(async () => {
   });
   const app = await startHaApp({
     env: { ...cluster.env(), REDIS_KEY_PREFIX: 'app:', REDIS_FAILOVER_HOLD_MS: '6000' },
-    cache: false,
   });
   const raw = rawSentinelClient(cluster);
   try {

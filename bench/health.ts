@@ -17,7 +17,9 @@ import { Controller, Get, Inject, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import type Redis from 'ioredis';
-import { RedisHaHealthModule, RedisHaModule, getRedisToken } from '@app/redis-ha';
+import { RedisHaCacheModule } from '@app/redis-ha/cache';
+import { RedisHaHealthModule } from '@app/redis-ha/health';
+import { RedisHaModule, getRedisToken } from '@app/redis-ha';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 
 const BASE_PORT = 27640;
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
     @Module({
       imports: [
         RedisHaModule.forRoot({ env }),
+        RedisHaCacheModule.register({ isGlobal: true }),
         RedisHaHealthModule,
         TerminusModule.forRoot({ logger: false }),
       ],

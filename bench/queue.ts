@@ -24,7 +24,8 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Processor, WorkerHost, getQueueToken } from '@nestjs/bullmq';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { QueueRegistry, RedisHaModule, type RedisHaQueue, type RegisterQueueOptions } from '@app/redis-ha';
+import { QueueRegistry, RedisHaModule } from '@app/redis-ha';
+import { RedisHaQueueModule, type RedisHaQueue, type RegisterQueueOptions } from '@app/redis-ha/queue';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 import { median, note, printResult, round, runBench, sleep } from './lib/stats';
 import { rawSentinelOptions } from './lib/raw-client';
@@ -110,7 +111,7 @@ async function libraryApp(
   queues: Array<RegisterQueueOptions & { concurrency: number }>,
 ) {
   @Module({
-    imports: [RedisHaModule.forRoot({ cache: false, env }), RedisHaModule.registerQueue(...queues)],
+    imports: [RedisHaModule.forRoot({ env }), RedisHaQueueModule.registerQueue(...queues)],
     providers: queues.map((q) => processorFor(q.name, q.concurrency)),
   })
   class BenchModule {}

@@ -37,7 +37,7 @@ runBench(async () => {
   const cluster = await LocalCluster.start({ basePort: 27610 });
   // No REDIS_KEY_PREFIX: both clients send the same key names, so the comparison is the library's own cost
   // (the metrics hook, the failover-aware connector, the command deadline), not an optional feature's.
-  const app = await startHaApp({ env: { ...cluster.env(), ...extraEnv() }, cache: false });
+  const app = await startHaApp({ env: { ...cluster.env(), ...extraEnv() } });
   const raw = rawSentinelClient(cluster);
   try {
     const lib = app.get<Redis>(getRedisToken());

@@ -18,11 +18,15 @@ if (!existsSync(join(out, 'index.js'))) {
 const pkg = {
   name: 'nestjs-redis-ha',
   version: rootPkg.version,
-  description: 'Redis Sentinel high availability for NestJS: connections, cache, BullMQ queues, health and metrics',
+  description:
+    'Redis Sentinel high availability for NestJS: connections, cache, BullMQ queues, health and metrics',
   license: rootPkg.license,
   main: 'index.js',
   types: 'index.d.ts',
-  exports: { '.': { types: './index.d.ts', require: './index.js', default: './index.js' }, './package.json': './package.json' },
+  exports: {
+    '.': { types: './index.d.ts', require: './index.js', default: './index.js' },
+    './package.json': './package.json',
+  },
   files: ['**/*.js', '**/*.d.ts', '**/*.js.map', 'README.md'],
   engines: { node: '>=20.19' },
   peerDependencies: {

@@ -2,10 +2,11 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Cache } from '@nestjs/cache-manager';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { CacheMetrics, CacheStatus, RedisHaCache, RedisHaModule } from '@app/redis-ha';
+import { CacheMetrics, CacheStatus, RedisHaModule } from '@app/redis-ha';
+import { RedisHaCache, RedisHaCacheModule, type RedisHaCacheModuleOptions } from '@app/redis-ha/cache';
 import type { RedisHaModuleOptions } from '@app/redis-ha';
 
-/** The cache e2e suites' app: RedisHaModule on the local cluster, optional controllers, quiet logs unless asked. */
+/** The cache e2e suites' app: RedisHaModule + RedisHaCacheModule on the local cluster, optional controllers, quiet logs unless asked. */
 export interface CacheApp {
   app: INestApplication;
   cache: RedisHaCache;
@@ -17,11 +18,17 @@ export interface CacheApp {
 
 export async function startCacheApp(
   env: Record<string, string>,
-  options: Omit<RedisHaModuleOptions, 'env'> & { controllers?: Type[] } = {},
+  options: Omit<RedisHaModuleOptions, 'env'> & {
+    controllers?: Type[];
+    cache?: RedisHaCacheModuleOptions;
+  } = {},
 ): Promise<CacheApp> {
-  const { controllers = [], ...moduleOptions } = options;
+  const { controllers = [], cache = {}, ...moduleOptions } = options;
   const moduleRef = await Test.createTestingModule({
-    imports: [RedisHaModule.forRoot({ ...moduleOptions, env })],
+    imports: [
+      RedisHaModule.forRoot({ ...moduleOptions, env }),
+      RedisHaCacheModule.register({ isGlobal: true, ...cache }),
+    ],
     controllers,
   }).compile();
   const app = moduleRef.createNestApplication({

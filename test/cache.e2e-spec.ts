@@ -2,7 +2,7 @@ import { CacheInterceptor, CacheKey, CacheTTL } from '@nestjs/cache-manager';
 import { Controller, Get, UseInterceptors } from '@nestjs/common';
 import type Redis from 'ioredis';
 import request from 'supertest';
-import { CacheKeyError, CacheSerializationError, CacheValueTooLargeError } from '@app/redis-ha';
+import { CacheKeyError, CacheSerializationError, CacheValueTooLargeError } from '@app/redis-ha/cache';
 import { type CacheApp, startCacheApp, waitUntil } from './cache-e2e.helpers';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 

@@ -28,7 +28,7 @@ describe('HA connections through real failovers', () => {
       REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
       REDIS_FAILOVER_HOLD_MS: '6000',
     };
-    app = await startHaApp({ env, cache: false, connections: { jobs: { role: 'blocking' } } }, {}, logger);
+    app = await startHaApp({ env, connections: { jobs: { role: 'blocking' } } }, {}, logger);
     writer = app.get(getRedisToken());
     reader = app.get(getRedisToken('reader'));
     app.get(RedisHaEvents).events$.subscribe((e) => events.push(e));

@@ -44,7 +44,7 @@ describe('startup: bad input fails fast with the setting to fix; shutdown leaves
   async function startupError(overrides: Record<string, string>): Promise<{ error: Error; ms: number }> {
     const started = Date.now();
     const sockets = openSockets();
-    const error = await startHaApp({ env: { ...env, ...overrides }, cache: false }).then(
+    const error = await startHaApp({ env: { ...env, ...overrides } }).then(
       async (app) => {
         await app.close();
         throw new Error('startup succeeded');
@@ -117,7 +117,7 @@ describe('startup: bad input fails fast with the setting to fix; shutdown leaves
   });
 
   it('REDIS_LAZY_CONNECT=true starts without Redis and connects once it can', async () => {
-    const app = await startHaApp({ env: { ...env, REDIS_LAZY_CONNECT: 'true' }, cache: false });
+    const app = await startHaApp({ env: { ...env, REDIS_LAZY_CONNECT: 'true' } });
     try {
       expect(await app.get(getRedisToken()).set('lazy', '1')).toBe('OK');
     } finally {
@@ -141,7 +141,6 @@ describe('startup: bad input fails fast with the setting to fix; shutdown leaves
           useFactory: (settings: Settings) => ({
             env,
             masterName: settings.masterName,
-            cache: false as const,
           }),
           connectionNames: ['events'],
         }),
@@ -159,7 +158,7 @@ describe('startup: bad input fails fast with the setting to fix; shutdown leaves
 
   it('closes every connection it opened on shutdown', async () => {
     const before = await settledSockets();
-    const app = await startHaApp({ env, cache: false, connections: { extra: { role: 'subscriber' } } });
+    const app = await startHaApp({ env, connections: { extra: { role: 'subscriber' } } });
     await app.get(getRedisToken()).set('x', '1');
     expect(openSockets()).toBeGreaterThan(before);
     await app.close();

@@ -120,7 +120,7 @@ describe('TLS to Redis (REDIS_URL=rediss://, REDIS_TLS_CA_FILE)', () => {
 
   it('connects over TLS with the CA from REDIS_TLS_CA_FILE', async () => {
     const env = { REDIS_URL: `rediss://127.0.0.1:${TLS_PORT}`, REDIS_TLS_CA_FILE: file('ca.crt') };
-    const app = await startHaApp({ env, cache: false });
+    const app = await startHaApp({ env });
     try {
       const redis = app.get<Redis>(getRedisToken());
       expect(await redis.set('tls', 'yes')).toBe('OK');
@@ -138,7 +138,7 @@ describe('TLS to Redis (REDIS_URL=rediss://, REDIS_TLS_CA_FILE)', () => {
       REDIS_TLS_CA_FILE: file('other.crt'),
       REDIS_CONNECT_TIMEOUT_MS: '1000',
     };
-    const error = await startHaApp({ env, cache: false }).then(
+    const error = await startHaApp({ env }).then(
       () => new Error('connected'),
       (err: Error) => err,
     );

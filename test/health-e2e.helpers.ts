@@ -2,11 +2,13 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue, Worker, type ConnectionOptions, type Processor } from 'bullmq';
 import type { AddressInfo } from 'node:net';
-import { RedisHaConnectionFactory, RedisHaHealthModule, RedisHaModule } from '@app/redis-ha';
+import { RedisHaConnectionFactory, RedisHaModule } from '@app/redis-ha';
+import { RedisHaCacheModule, type RedisHaCacheModuleOptions } from '@app/redis-ha/cache';
+import { RedisHaHealthModule, type RedisHaHealthModuleOptions } from '@app/redis-ha/health';
 import { QueueRegistry } from '@app/redis-ha/queue/queue-registry';
 import type { RedisHaModuleOptions } from '@app/redis-ha';
 
-/** The health/metrics e2e suites' app: RedisHaModule + RedisHaHealthModule over HTTP on 127.0.0.1. */
+/** The health/metrics e2e suites' app: the core, the cache and RedisHaHealthModule over HTTP on 127.0.0.1. */
 export interface HealthApp {
   app: INestApplication;
   url: string;
@@ -15,10 +17,19 @@ export interface HealthApp {
 
 export async function startHealthApp(
   env: Record<string, string>,
-  options: Omit<RedisHaModuleOptions, 'env'> = {},
+  options: Omit<RedisHaModuleOptions, 'env'> & {
+    cache?: RedisHaCacheModuleOptions | false;
+    health?: RedisHaHealthModuleOptions;
+  } = {},
 ): Promise<HealthApp> {
+  const { cache = {}, health, ...core } = options;
   const moduleRef = await Test.createTestingModule({
-    imports: [RedisHaModule.forRoot({ ...options, env }), RedisHaHealthModule],
+    imports: [
+      RedisHaModule.forRoot({ ...core, env }),
+      // The cache too (unless `cache: false`), so its health and metrics are part of what the suites check.
+      ...(cache === false ? [] : [RedisHaCacheModule.register({ isGlobal: true, ...cache })]),
+      health ? RedisHaHealthModule.register(health) : RedisHaHealthModule,
+    ],
   }).compile();
   // Terminus logs every failing check as an error: the suites provoke failures on purpose.
   const app = moduleRef.createNestApplication({

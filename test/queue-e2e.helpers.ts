@@ -2,13 +2,14 @@ import type { INestApplication, Provider, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { OnWorkerEvent, Processor, WorkerHost, getQueueToken } from '@nestjs/bullmq';
 import type { Job, WorkerOptions } from 'bullmq';
+import { QueueRegistry, RedisHaModule } from '@app/redis-ha';
 import {
-  QueueRegistry,
-  RedisHaModule,
+  RedisHaQueueModule,
   RedisHaWorker,
+  type QueueConfig,
   type RedisHaQueue,
   type RegisterQueueOptions,
-} from '@app/redis-ha';
+} from '@app/redis-ha/queue';
 import type { RedisHaModuleOptions } from '@app/redis-ha';
 import type { LocalCluster } from '../tools/cluster/local-cluster';
 
@@ -128,13 +129,11 @@ export async function startQueueApp(
   env: Record<string, string>,
   queues: RegisterQueueOptions[],
   providers: Provider[] = [],
-  options: Omit<RedisHaModuleOptions, 'env'> = {},
+  options: Omit<RedisHaModuleOptions, 'env'> & { queue?: Partial<QueueConfig> } = {},
 ): Promise<QueueApp> {
+  const { queue: settings, ...core } = options;
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      RedisHaModule.forRoot({ cache: false, ...options, env }),
-      RedisHaModule.registerQueue(...queues),
-    ],
+    imports: [RedisHaModule.forRoot({ ...core, env }), RedisHaQueueModule.register({ queues, settings })],
     providers,
   }).compile();
   const app = moduleRef.createNestApplication({

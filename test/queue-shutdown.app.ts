@@ -10,6 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { RedisHaModule } from '@app/redis-ha';
+import { RedisHaQueueModule } from '@app/redis-ha/queue';
 
 const QUEUE = process.env.SHUTDOWN_QUEUE ?? 'shutdown';
 
@@ -24,7 +25,7 @@ class SlowProcessor extends WorkerHost {
 }
 
 @Module({
-  imports: [RedisHaModule.forRoot({ cache: false }), RedisHaModule.registerQueue({ name: QUEUE })],
+  imports: [RedisHaModule.forRoot({}), RedisHaQueueModule.registerQueue({ name: QUEUE })],
   providers: [SlowProcessor],
 })
 class ShutdownAppModule {}

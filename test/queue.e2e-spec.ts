@@ -10,11 +10,12 @@ import {
   QueueNotRegisteredError,
   QueuePayloadError,
   QueuePayloadTooLargeError,
-  RedisHaModule,
   RedisHaQueue,
   RedisHaWorker,
   jobIdFor,
-} from '@app/redis-ha';
+} from '@app/redis-ha/queue';
+import { RedisHaModule } from '@app/redis-ha';
+import { RedisHaQueueModule } from '@app/redis-ha/queue';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 import {
   JobLog,
@@ -144,8 +145,8 @@ describe('wiring through @nestjs/bullmq', () => {
   it('refuses a @Processor() for a queue nobody registered, naming the registered ones', async () => {
     const compile = Test.createTestingModule({
       imports: [
-        RedisHaModule.forRoot({ cache: false, env: { ...env, REDIS_LAZY_CONNECT: 'true' } }),
-        RedisHaModule.registerQueue({ name: 'known' }),
+        RedisHaModule.forRoot({ env: { ...env, REDIS_LAZY_CONNECT: 'true' } }),
+        RedisHaQueueModule.registerQueue({ name: 'known' }),
       ],
       providers: [recordingProcessor('typo', new JobLog())],
     }).compile();

@@ -10,12 +10,18 @@ import { join } from 'node:path';
  */
 const ALIAS = '@app/redis-ha';
 const TARGET = join(__dirname, '..', 'libs', 'redis-ha', 'src');
+/** The published package's `nestjs-redis-ha/health` entry is the observability folder (health + metrics). */
+const HEALTH = `${ALIAS}/health`;
 
 type Resolve = (request: string, ...rest: unknown[]) => string;
 const resolver = Module as unknown as { _resolveFilename: Resolve };
 const original = resolver._resolveFilename;
 resolver._resolveFilename = function (request: string, ...rest: unknown[]): string {
   const mapped =
-    request === ALIAS || request.startsWith(`${ALIAS}/`) ? TARGET + request.slice(ALIAS.length) : request;
+    request === HEALTH
+      ? join(TARGET, 'observability')
+      : request === ALIAS || request.startsWith(`${ALIAS}/`)
+        ? TARGET + request.slice(ALIAS.length)
+        : request;
   return original.call(this, mapped, ...rest);
 };
