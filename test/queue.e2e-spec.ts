@@ -16,6 +16,8 @@ import {
 } from '@app/redis-ha/queue';
 import { RedisHaModule } from '@app/redis-ha';
 import { RedisHaQueueModule } from '@app/redis-ha/queue';
+import { REDIS_HA_WORKER_PLANS } from '@app/redis-ha/queue/queue.constants';
+import type { WorkerPlan } from '@app/redis-ha/queue/worker-plan';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 import {
   JobLog,
@@ -262,13 +264,16 @@ describe('after a reconnect', () => {
     const log = new JobLog();
     const qa = await start(env, [{ name: 'orphan' }]);
     const queue = qa.queue('orphan');
+    // Built as the module's QueueExplorer builds a processor's worker: from the queue's plan.
+    const plan = qa.app.get<Map<string, WorkerPlan>>(REDIS_HA_WORKER_PLANS, { strict: false }).get('orphan');
     const worker = new RedisHaWorker(
       'orphan',
       async (job: Job<{ n: number }>) => {
         log.start(job.data.n);
         log.finish(job.data.n);
       },
-      { connection: queue.opts.connection, autorun: false },
+      { autorun: false } as WorkerOptions,
+      plan,
     );
     await worker.waitUntilReady();
     expect(qa.registry.workers.get('orphan')).toContain(worker); // adopted: the library's plan applied

@@ -3,6 +3,7 @@ import { CacheMetrics } from './cache/cache-metrics';
 import { CacheStatus } from './cache/cache-status';
 import { connectionProviders } from './connection/connection.providers';
 import { RedisHaConnectionFactory } from './connection/redis-ha-connection.factory';
+import { environment } from './config/env-reader';
 import { loadRedisHaConfig } from './config/load-config';
 import type { RedisHaModuleOptions } from './config/redis-ha-options.interface';
 import { RedisHaEvents } from './events/redis-ha-events';
@@ -20,7 +21,7 @@ const CORE_PROVIDERS: Provider[] = [
   },
   {
     provide: REDIS_HA_ENV,
-    useFactory: (options: RedisHaModuleOptions) => options.env ?? process.env,
+    useFactory: (options: RedisHaModuleOptions) => environment(options.env),
     inject: [REDIS_HA_MODULE_OPTIONS],
   },
   RedisHaEvents,

@@ -120,3 +120,13 @@ export class EnvReader {
     this.problems.push(`${setting}: ${problem}`);
   }
 }
+
+/** The environment the library reads: the one given (`forRoot({ env })`), else the process's. */
+export function environment(given?: Env): Env {
+  return given ?? process.env;
+}
+
+/** Whether `env` is the process's own environment (and not one given to `forRoot({ env })`). */
+export function isProcessEnv(env: Env): boolean {
+  return env === process.env;
+}

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
-import type { Env } from '../config/env-reader';
+import { isProcessEnv, type Env } from '../config/env-reader';
 import {
   isValidQueueName,
   parseQueueConfig,
@@ -50,7 +50,7 @@ function checkNames(queues: RegisterQueueOptions[]): string[] {
  */
 function queueSettings(fromProcessEnv: boolean, names: string[], settings: Partial<QueueConfig>) {
   return (env: Env): QueueConfig => {
-    if (fromProcessEnv && env !== process.env && queueNamesFromEnv(env).join(',') !== names.join(',')) {
+    if (fromProcessEnv && !isProcessEnv(env) && queueNamesFromEnv(env).join(',') !== names.join(',')) {
       throw new RedisHaConfigError([
         `registerQueue(): QUEUE_NAMES was read from process.env (${names.join(', ')}), but forRoot({ env }) ` +
           `lists other queues: pass them, registerQueue(...queueNamesFromEnv(env).map((name) => ({ name })))`,
