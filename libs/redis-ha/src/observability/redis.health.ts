@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaEvents } from '../events/redis-ha-events';
+import { remoteEndpoint } from '../internals/ioredis';
 import { REDIS_HA_CONFIG, getRedisToken } from '../redis-ha.constants';
 import { boundedProbe, elapsedMs, reason } from './bounded-probe';
 import { probeBudget } from './probe-budget';
@@ -86,8 +87,8 @@ export class RedisHealthIndicator implements OnModuleDestroy {
 
 /** `host:port` of the node the client's socket is connected to, or null. */
 export function remoteAddress(client: Redis): string | null {
-  const stream = client.stream as { remoteAddress?: string; remotePort?: number } | undefined;
-  if (!stream?.remoteAddress) return null;
-  const host = stream.remoteAddress.includes(':') ? `[${stream.remoteAddress}]` : stream.remoteAddress;
-  return `${host}:${stream.remotePort}`;
+  const remote = remoteEndpoint(client);
+  if (!remote) return null;
+  const host = remote.host.includes(':') ? `[${remote.host}]` : remote.host;
+  return `${host}:${remote.port}`;
 }
