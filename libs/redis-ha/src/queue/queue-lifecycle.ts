@@ -12,6 +12,7 @@ import type { Worker } from 'bullmq';
 import type { Subscription } from 'rxjs';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaEvents } from '../events/redis-ha-events';
+import { backendRedis, hostedQueueEvents, hostedWorker } from '../internals/bullmq';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { checkEvictionPolicy } from './eviction-check';
 import { OrphanReclaimer } from './orphan-reclaim';
@@ -68,10 +69,8 @@ export class QueueLifecycle
     const first = this.names.map((name) => this.registry.queues.get(name)).find((q) => q !== undefined);
     if (!first) return;
     const info = async () => {
-      const client = await within(first.getBackend().client, this.config.connection.connectTimeoutMs);
-      return (await (client as unknown as { info(section: string): Promise<string> }).info(
-        'memory',
-      )) as string;
+      const client = await within(backendRedis(first), this.config.connection.connectTimeoutMs);
+      return client.info('memory');
     };
     await checkEvictionPolicy(info, this.config.queue.evictionCheck, 'at startup');
     this.subscription = this.events.on('master-changed').subscribe((e) => {
@@ -86,10 +85,10 @@ export class QueueLifecycle
   onApplicationBootstrap(): void {
     for (const { instance } of this.discovery.getProviders()) {
       if (instance instanceof WorkerHost) {
-        const worker = (instance as unknown as { _worker?: Worker })._worker;
+        const worker = hostedWorker(instance);
         if (worker && this.names.includes(worker.name)) this.adopt(worker);
       } else if (instance instanceof QueueEventsHost) {
-        const queueEvents = (instance as unknown as { _queueEvents?: { name: string } })._queueEvents;
+        const queueEvents = hostedQueueEvents(instance);
         if (queueEvents && this.names.includes(queueEvents.name)) {
           this.registry.addQueueEvents(instance.queueEvents);
         }

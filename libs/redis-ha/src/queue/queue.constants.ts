@@ -2,11 +2,8 @@
 export const REDIS_HA_QUEUE_NAMES = 'REDIS_HA:QUEUE_NAMES';
 /** Token of the startup check that every `@Processor()` names a registered queue. */
 export const REDIS_HA_PROCESSOR_CHECK = 'REDIS_HA:PROCESSOR_CHECK';
-/**
- * `@Processor()` metadata key of @nestjs/bullmq (`bull.constants.ts`, not exported from its index): read to
- * find processors of queues nobody registered before its explorer fails on them with a less helpful message.
- */
-export const PROCESSOR_METADATA = 'bullmq:processor_metadata';
+/** `@Processor()` metadata key of @nestjs/bullmq: an internal of it, kept with the others. */
+export { PROCESSOR_METADATA } from '../internals/bullmq';
 /**
  * BullMQ's `runRetryDelay` for the library's workers: the pause before a fetch or a completion that failed on a
  * connection error is tried again. BullMQ's 15 s would hold a finished job's completion that long after a

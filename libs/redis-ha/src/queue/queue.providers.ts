@@ -5,6 +5,7 @@ import type { QueueOptions, WorkerOptions } from 'bullmq';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import { QueueNotRegisteredError } from '../errors/queue-not-registered.error';
+import { assertBullmqInternals } from '../internals/bullmq-check';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { QueueLifecycle } from './queue-lifecycle';
 import { QueueRegistry } from './queue-registry';
@@ -40,6 +41,7 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
       registry: QueueRegistry,
       lifecycle: QueueLifecycle,
     ): RedisHaQueue => {
+      assertBullmqInternals(); // once per process: fails startup on a BullMQ without the internals we use
       const { name } = options;
       const settings = config.queue;
       // BullMQ waits for 'ready' and never calls connect() itself: these connections must not be lazy.
