@@ -1,4 +1,6 @@
 import { Keyv, KeyvHooks, type KeyvStoreAdapter, type StoredData } from 'keyv';
+import { liveHookHandlers, replaceGetSet, type KeyvGetSet } from '../internals/keyv';
+import { assertKeyvInternals } from '../internals/keyv-check';
 import { CacheSerializer, type CacheEnvelope } from './cache-serializer';
 import type { CacheStoreLink } from './cache-store-link';
 
@@ -49,6 +51,7 @@ export class RedisHaKeyvStore implements KeyvStoreAdapter {
  * input (unserializable, too large, key too long) rejects `set`; Redis trouble never does.
  */
 export function createCacheKeyv(link: CacheStoreLink): Keyv {
+  assertKeyvInternals(); // once per process: fails startup on a Keyv without the internals we use
   const serializer = () => link.store?.serializer ?? UNLINKED_SERIALIZER;
   const keyv = new Keyv({
     store: new RedisHaKeyvStore(link),
@@ -70,12 +73,19 @@ export function createCacheKeyv(link: CacheStoreLink): Keyv {
  * `CacheInterceptor`. Anything else (arrays of keys, `has`, iteration) and any hook an app adds goes through Keyv.
  */
 function withDirectPaths(keyv: Keyv, link: CacheStoreLink): Keyv {
-  const viaKeyv = { get: keyv.get.bind(keyv), set: keyv.set.bind(keyv) };
   // `hooks.handlers` copies the map on each read: look at the live one (our preSet hook is the only one by default).
-  const live = (keyv.hooks as unknown as { _hookHandlers?: Map<string, unknown[]> })._hookHandlers;
+  const live = liveHookHandlers(keyv);
   const ownHooksOnly = () =>
     live !== undefined && live.size === 1 && live.get(KeyvHooks.PRE_SET)?.length === 1;
-  keyv.get = ((key: string | string[], options?: { raw?: boolean }) => {
+  replaceGetSet(keyv, (viaKeyv) => ({
+    get: directGet(viaKeyv, link, ownHooksOnly),
+    set: directSet(viaKeyv, link, ownHooksOnly),
+  }));
+  return keyv;
+}
+
+function directGet(viaKeyv: KeyvGetSet, link: CacheStoreLink, ownHooksOnly: () => boolean): Keyv['get'] {
+  return ((key: string | string[], options?: { raw?: boolean }) => {
     const store = link.store;
     if (!store || Array.isArray(key) || !ownHooksOnly())
       return viaKeyv.get(key as string, options as { raw: false });
@@ -86,7 +96,10 @@ function withDirectPaths(keyv: Keyv, link: CacheStoreLink): Keyv {
       return options?.raw ? data : data.value;
     });
   }) as Keyv['get'];
-  keyv.set = ((key: string, value: unknown, ttl?: number) => {
+}
+
+function directSet(viaKeyv: KeyvGetSet, link: CacheStoreLink, ownHooksOnly: () => boolean): Keyv['set'] {
+  return ((key: string, value: unknown, ttl?: number) => {
     const store = link.store;
     if (!store || !ownHooksOnly()) return viaKeyv.set(key, value, ttl);
     const ttlMs = ttl !== undefined && ttl > 0 ? ttl : store.keys.ttlMs(key);
@@ -97,5 +110,4 @@ function withDirectPaths(keyv: Keyv, link: CacheStoreLink): Keyv {
       return Promise.reject(err);
     }
   }) as Keyv['set'];
-  return keyv;
 }

@@ -26,6 +26,8 @@ export function probeIoredisInternals(): string[] {
     missing.push('Command#resolve / Command#reject');
   command.resolve(null); // settles the probe's promise
   if (typeof AbstractConnector?.prototype?.check !== 'function') missing.push('AbstractConnector#check');
+  if (!/this\.stream\b/.test(String(AbstractConnector?.prototype?.disconnect)))
+    missing.push('AbstractConnector#stream (the socket its disconnect() ends)');
   return missing;
 }
 

@@ -136,6 +136,31 @@ describe('ioredis internals', () => {
     expect(typeof AbstractConnector.prototype.check).toBe('function');
   });
 
+  it('AbstractConnector.connecting / stream', () => {
+    const ended: string[] = [];
+    class Probe extends AbstractConnector {
+      connect(): never {
+        throw new Error('not used');
+      }
+      start() {
+        this.connecting = true;
+        this.stream = {
+          end: () => ended.push('end'),
+          on: (_event: string, onClose: () => void) => onClose(), // 'close' at once: no destroy timer
+          destroy: () => ended.push('destroy'),
+        } as never;
+        return this;
+      }
+      get isConnecting() {
+        return this.connecting;
+      }
+    }
+    const connector = new Probe(10).start();
+    connector.disconnect();
+    expect(connector.isConnecting).toBe(false);
+    expect(ended).toEqual(['end']);
+  });
+
   it('the startup probe finds every internal on the installed ioredis', () => {
     expect(probeIoredisInternals()).toEqual([]);
     expect(() => assertIoredisInternals()).not.toThrow();

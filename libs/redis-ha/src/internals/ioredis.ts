@@ -4,8 +4,8 @@
  * `assertIoredisInternals()` (ioredis-check.ts) verifies at startup that each one is there; ioredis.spec.ts
  * has one test per internal.
  *
- * Also relied on, through inheritance rather than here: `AbstractConnector` (exported) and its `check(info)`,
- * which ioredis calls after `INFO` (topology/sentinel/ha-connector.ts).
+ * Also relied on, through inheritance rather than here: `AbstractConnector` (exported), its `check(info)`, which
+ * ioredis calls after `INFO`, and its protected `connecting` / `stream` / `firstError` (topology/sentinel/ha-connector.ts).
  */
 import type Redis from 'ioredis';
 import type { Command } from 'ioredis';
