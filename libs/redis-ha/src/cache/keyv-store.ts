@@ -1,4 +1,6 @@
 import { Keyv, KeyvHooks, type KeyvStoreAdapter, type StoredData } from 'keyv';
+import { liveHookHandlers, replaceGetSet, type KeyvGetSet } from '../internals/keyv';
+import { assertKeyvInternals } from '../internals/keyv-check';
 import type { CacheEnvelope } from './cache-serializer';
 import type { RedisHaCacheStore } from './redis-ha-cache-store';
 
@@ -45,6 +47,7 @@ export class RedisHaKeyvStore implements KeyvStoreAdapter {
  * input (unserializable, too large, key too long) rejects `set`; Redis trouble never does.
  */
 export function createCacheKeyv(store: RedisHaCacheStore): Keyv {
+  assertKeyvInternals(); // once per process: fails startup on a Keyv without the internals we use
   const serializer = store.serializer;
   const keyv = new Keyv({
     store: new RedisHaKeyvStore(store),
@@ -66,12 +69,19 @@ export function createCacheKeyv(store: RedisHaCacheStore): Keyv {
  * `CacheInterceptor`. Anything else (arrays of keys, `has`, iteration) and any hook an app adds goes through Keyv.
  */
 function withDirectPaths(keyv: Keyv, store: RedisHaCacheStore): Keyv {
-  const viaKeyv = { get: keyv.get.bind(keyv), set: keyv.set.bind(keyv) };
   // `hooks.handlers` copies the map on each read: look at the live one (our preSet hook is the only one by default).
-  const live = (keyv.hooks as unknown as { _hookHandlers?: Map<string, unknown[]> })._hookHandlers;
+  const live = liveHookHandlers(keyv);
   const ownHooksOnly = () =>
     live !== undefined && live.size === 1 && live.get(KeyvHooks.PRE_SET)?.length === 1;
-  keyv.get = ((key: string | string[], options?: { raw?: boolean }) => {
+  replaceGetSet(keyv, (viaKeyv) => ({
+    get: directGet(viaKeyv, store, ownHooksOnly),
+    set: directSet(viaKeyv, store, ownHooksOnly),
+  }));
+  return keyv;
+}
+
+function directGet(viaKeyv: KeyvGetSet, store: RedisHaCacheStore, ownHooksOnly: () => boolean): Keyv['get'] {
+  return ((key: string | string[], options?: { raw?: boolean }) => {
     if (Array.isArray(key) || !ownHooksOnly()) return viaKeyv.get(key as string, options as { raw: false });
     return store.getRaw(key).then((raw) => {
       if (raw === undefined) return undefined;
@@ -80,7 +90,10 @@ function withDirectPaths(keyv: Keyv, store: RedisHaCacheStore): Keyv {
       return options?.raw ? data : data.value;
     });
   }) as Keyv['get'];
-  keyv.set = ((key: string, value: unknown, ttl?: number) => {
+}
+
+function directSet(viaKeyv: KeyvGetSet, store: RedisHaCacheStore, ownHooksOnly: () => boolean): Keyv['set'] {
+  return ((key: string, value: unknown, ttl?: number) => {
     if (!ownHooksOnly()) return viaKeyv.set(key, value, ttl);
     const ttlMs = ttl !== undefined && ttl > 0 ? ttl : store.keys.ttlMs(key);
     try {
@@ -90,5 +103,4 @@ function withDirectPaths(keyv: Keyv, store: RedisHaCacheStore): Keyv {
       return Promise.reject(err);
     }
   }) as Keyv['set'];
-  return keyv;
 }

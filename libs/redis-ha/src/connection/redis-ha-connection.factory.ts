@@ -3,6 +3,7 @@ import Redis, { RedisOptions } from 'ioredis';
 import type { HostPort } from '../config/connection.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { assertIoredisInternals } from '../internals/ioredis-check';
 import { enforceCommandDeadline } from './command-deadline';
 import { watchConnection } from '../events/connection-events';
 import { buildRedisOptions } from './connection-options';
@@ -35,7 +36,9 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
     @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
     private readonly events: RedisHaEvents,
     @Inject(REDIS_HA_TOPOLOGY) private readonly topology: Topology,
-  ) {}
+  ) {
+    assertIoredisInternals(); // once per process: fails startup on an ioredis without the internals we use
+  }
 
   /**
    * ioredis options for `role`. For a caller that creates its own clients (BullMQ from connection options):

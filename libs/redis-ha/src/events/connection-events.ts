@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { ConnectionRole } from '../config/connection-role';
+import { remoteEndpoint } from '../internals/ioredis';
 import { RedisHaEvents } from './redis-ha-events';
 
 /**
@@ -26,10 +27,8 @@ export function watchConnection(
     if (lostAt === undefined) return;
     const downtimeMs = Date.now() - lostAt;
     lostAt = undefined;
-    const stream = client.stream as { remoteAddress?: string; remotePort?: number } | undefined;
-    const address = stream?.remoteAddress
-      ? { host: stream.remoteAddress, port: stream.remotePort ?? 0 }
-      : null;
+    const remote = remoteEndpoint(client);
+    const address = remote ? { host: remote.host, port: remote.port ?? 0 } : null;
     events.emit({ type: 'connection-restored', connection: name, role, address, downtimeMs, at: new Date() });
   });
 }

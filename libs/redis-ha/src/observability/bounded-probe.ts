@@ -1,10 +1,10 @@
 import { HealthCheckTimeoutError } from '../errors/health-check-timeout.error';
 import { HealthProbeStuckError } from '../errors/health-probe-stuck.error';
+import { currentSocket, type SocketHolder } from '../internals/ioredis';
 
 /** What a probe needs of a client: ioredis' `Redis`, or the adapter BullMQ wraps around it. */
-export interface ProbedClient {
+export interface ProbedClient extends SocketHolder {
   status: string;
-  stream?: unknown;
 }
 
 interface InFlight {
@@ -43,11 +43,12 @@ export function boundedProbe<T>(
     return Promise.reject(new Error(`${target} connection is ${client.status}`));
   }
   const now = Date.now();
-  const pending = (inFlight.get(client) ?? []).filter((p) => p.stream === client.stream);
+  const socket = currentSocket(client);
+  const pending = (inFlight.get(client) ?? []).filter((p) => p.stream === socket);
   const oldest = pending.reduce((min, p) => Math.min(min, p.sentAt), now);
   if (now - oldest >= timeoutMs) return Promise.reject(new HealthProbeStuckError(target, now - oldest));
 
-  const entry: InFlight = { sentAt: now, stream: client.stream };
+  const entry: InFlight = { sentAt: now, stream: socket };
   pending.push(entry);
   inFlight.set(client, pending);
   const settled = () => {

@@ -1,7 +1,7 @@
-import type { Command } from 'ioredis';
 import type Redis from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ConnectionRole } from '../config/connection-role';
+import { patchSendCommand } from '../internals/ioredis';
 import { CallbackMetric, HistogramSeries, register, type Sample } from './callback-metric';
 
 /** Roles whose command time is mostly waiting by design (BRPOP, SUBSCRIBE): no latency histogram for them. */
@@ -113,28 +113,32 @@ const TIMED = 'redisHaTimedResolve';
  * a command again through `sendCommand` when it flushes its offline queue or resends unanswered commands after
  * a reconnect (a failover): such a command is recognised by its wrapped resolve (a function name, cheaper than
  * a WeakSet or a property added to every Command) and timed once, from when the caller issued it.
+ * (Why not ioredis' `ioredis:command` tracing channel: see `patchSendCommand` in internals/ioredis.ts.)
  */
 function timeCommands(client: Redis, stats: ClientStats, every: number): void {
-  const send = client.sendCommand;
   const latency = stats.latency;
   let seen = 0;
-  client.sendCommand = function timedSendCommand(this: Redis, command: Command, stream?: unknown) {
-    // Untimed commands take this path: one counter, no closure (timing every command costs ~6 % throughput).
-    if (++seen < every) return send.call(this, command, stream as never);
-    const resolve = command.resolve;
-    if (resolve.name === TIMED) return send.call(this, command, stream as never);
-    seen = 0;
-    const reject = command.reject;
-    const start = performance.now();
-    command.resolve = function redisHaTimedResolve(value: unknown) {
-      latency.observe((performance.now() - start) / 1000, every);
-      resolve(value);
-    };
-    command.reject = (err: Error) => {
-      latency.observe((performance.now() - start) / 1000, every);
-      stats.errors += every;
-      reject(err);
-    };
-    return send.call(this, command, stream as never);
-  };
+  patchSendCommand(
+    client,
+    (send) =>
+      function timedSendCommand(this: Redis, command, stream) {
+        // Untimed commands take this path: one counter, no closure (timing every command costs ~6 % throughput).
+        if (++seen < every) return send.call(this, command, stream);
+        const resolve = command.resolve;
+        if (resolve.name === TIMED) return send.call(this, command, stream);
+        seen = 0;
+        const reject = command.reject;
+        const start = performance.now();
+        command.resolve = function redisHaTimedResolve(value: unknown) {
+          latency.observe((performance.now() - start) / 1000, every);
+          resolve(value);
+        };
+        command.reject = (err: Error) => {
+          latency.observe((performance.now() - start) / 1000, every);
+          stats.errors += every;
+          reject(err);
+        };
+        return send.call(this, command, stream);
+      },
+  );
 }

@@ -1,4 +1,5 @@
 import type { Queue, Worker } from 'bullmq';
+import { backendBlockingRedis, backendRedis } from '../internals/bullmq';
 import type { QueueRegistry } from '../queue/queue-registry';
 import { boundedProbe, reason, withTimeout, type ProbedClient } from './bounded-probe';
 
@@ -52,11 +53,7 @@ async function countJobs(
   const target = `queue "${queue.name}"`;
   const started = Date.now();
   try {
-    const client = (await withTimeout(
-      queue.getBackend().client,
-      budgetMs,
-      target,
-    )) as unknown as ProbedClient;
+    const client: ProbedClient = await withTimeout(backendRedis(queue), budgetMs, target);
     const left = Math.max(1, budgetMs - (Date.now() - started));
     const counts = await boundedProbe(client, target, left, () => queue.getJobCounts(...JOB_STATES));
     return { counts };
@@ -68,11 +65,13 @@ async function countJobs(
 async function sampleWorker(worker: Worker, budgetMs: number): Promise<WorkerSample> {
   const running = worker.isRunning();
   const paused = worker.isPaused();
-  const backend = worker.getBackend();
   const statusOf = async (client: Promise<{ status: string }> | undefined): Promise<string> =>
     client ? (await withTimeout(client, budgetMs, `worker of "${worker.name}"`)).status : 'ready';
   try {
-    const [main, blocking] = await Promise.all([statusOf(backend.client), statusOf(backend.blockingClient)]);
+    const [main, blocking] = await Promise.all([
+      statusOf(backendRedis(worker)),
+      statusOf(backendBlockingRedis(worker)),
+    ]);
     return { running, paused, connected: main === 'ready' && blocking === 'ready' };
   } catch {
     return { running, paused, connected: false };

@@ -6,6 +6,7 @@ import type Redis from 'ioredis';
 import { isIP } from 'node:net';
 import type { Subscription } from 'rxjs';
 import { RedisHaEvents } from '../events/redis-ha-events';
+import { remoteEndpoint } from '../internals/ioredis';
 import { getRedisToken } from '../redis-ha.constants';
 import { boundedProbe, elapsedMs, reason } from './bounded-probe';
 import { probeBudget } from './probe-budget';
@@ -87,8 +88,8 @@ export class RedisHealthIndicator implements OnModuleDestroy {
 
 /** `host:port` of the node the client's socket is connected to, or null. */
 export function remoteAddress(client: Redis): string | null {
-  const stream = client.stream as { remoteAddress?: string; remotePort?: number } | undefined;
-  if (!stream?.remoteAddress) return null;
-  const host = stream.remoteAddress.includes(':') ? `[${stream.remoteAddress}]` : stream.remoteAddress;
-  return `${host}:${stream.remotePort}`;
+  const remote = remoteEndpoint(client);
+  if (!remote) return null;
+  const host = remote.host.includes(':') ? `[${remote.host}]` : remote.host;
+  return `${host}:${remote.port}`;
 }

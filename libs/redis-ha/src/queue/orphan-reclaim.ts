@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import type { RedisHaEvents } from '../events/redis-ha-events';
+import { backendRedis } from '../internals/bullmq';
 import type { RedisHaWorker } from './redis-ha-worker';
 import { isLostOwnershipError } from './transient-error';
 
@@ -33,7 +34,7 @@ interface ScanClient {
  */
 export async function reclaimOrphans(worker: RedisHaWorker): Promise<string[]> {
   const backend = worker.getBackend();
-  const client = (await backend.client) as unknown as ScanClient;
+  const client: ScanClient = await backendRedis(worker);
   // The same connection as the worker's fetches: any fetch the server ran before this scan has been answered,
   // and seen by the worker, before this reply arrives.
   const ids = await client.lrange(worker.keys.active, 0, -1);
@@ -78,7 +79,7 @@ export class OrphanReclaimer {
 
   async start(): Promise<void> {
     this.subscription = this.events.on('master-changed').subscribe(() => this.schedule(AFTER_RECONNECT_MS));
-    const client = (await this.worker.getBackend().client) as unknown as ScanClient;
+    const client: ScanClient = await backendRedis(this.worker);
     if (this.stopped) return;
     this.client = client;
     client.on('close', this.onClose);

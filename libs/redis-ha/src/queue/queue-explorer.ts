@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { QueueEventsHost, WorkerHost } from '@nestjs/bullmq';
 import { QueueEvents, type QueueEventsOptions, type WorkerOptions } from 'bullmq';
 import { RedisHaConfigError } from '../errors/redis-ha-config.error';
+import { setHostedQueueEvents, setHostedWorker } from '../internals/bullmq';
 import { QueueRegistry } from './queue-registry';
 import {
   ON_QUEUE_EVENT_METADATA,
@@ -69,8 +70,7 @@ export class QueueExplorer implements OnModuleInit, OnApplicationShutdown {
     const cls = host.constructor;
     const options = (Reflect.getMetadata(WORKER_METADATA, cls) ?? {}) as WorkerOptions;
     const worker = new RedisHaWorker(plan.queueName, host.process.bind(host), options, plan);
-    // WorkerHost keeps its worker in a private field; `this.worker` reads it.
-    (host as unknown as { _worker: unknown })._worker = worker;
+    setHostedWorker(host, worker);
     this.forEachHandler(host, ON_WORKER_EVENT_METADATA, (event, handler) =>
       worker.on(event as 'completed', handler),
     );
@@ -87,7 +87,7 @@ export class QueueExplorer implements OnModuleInit, OnApplicationShutdown {
       prefix: plan.prefix,
       connection: plan.eventsConnection as QueueEventsOptions['connection'],
     });
-    (host as unknown as { _queueEvents: unknown })._queueEvents = queueEvents;
+    setHostedQueueEvents(host, queueEvents);
     this.queueEvents.push(queueEvents);
     this.registry.addQueueEvents(queueEvents);
     this.forEachHandler(host, ON_QUEUE_EVENT_METADATA, (event, handler) =>

@@ -11,6 +11,7 @@ import type { Subscription } from 'rxjs';
 import type { QueueConfig } from '../config/queue.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaEvents } from '../events/redis-ha-events';
+import { backendRedis } from '../internals/bullmq';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { checkEvictionPolicy } from './eviction-check';
 import { OrphanReclaimer } from './orphan-reclaim';
@@ -66,10 +67,8 @@ export class QueueLifecycle implements OnModuleInit, BeforeApplicationShutdown, 
     const first = this.names.map((name) => this.registry.queues.get(name)).find((q) => q !== undefined);
     if (!first) return;
     const info = async () => {
-      const client = await within(first.getBackend().client, this.config.connection.connectTimeoutMs);
-      return (await (client as unknown as { info(section: string): Promise<string> }).info(
-        'memory',
-      )) as string;
+      const client = await within(backendRedis(first), this.config.connection.connectTimeoutMs);
+      return client.info('memory');
     };
     await checkEvictionPolicy(info, this.settings.evictionCheck, 'at startup');
     this.subscription = this.events.on('master-changed').subscribe((e) => {

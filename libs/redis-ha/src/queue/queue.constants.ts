@@ -6,16 +6,14 @@ export const REDIS_HA_WORKER_PLANS = 'REDIS_HA:WORKER_PLANS';
 export const REDIS_HA_QUEUE_CONFIG = 'REDIS_HA:QUEUE_CONFIG';
 /** Token of the startup check that every `@Processor()` names a registered queue. */
 export const REDIS_HA_PROCESSOR_CHECK = 'REDIS_HA:PROCESSOR_CHECK';
-/**
- * `@Processor()` metadata key of @nestjs/bullmq (`bull.constants.ts`, not exported from its index): read to
- * find processors of queues nobody registered before its explorer fails on them with a less helpful message.
- */
-export const PROCESSOR_METADATA = 'bullmq:processor_metadata';
-/** The other decorator metadata keys of @nestjs/bullmq (same file) that `QueueExplorer` reads. */
-export const WORKER_METADATA = 'bullmq:worker_metadata';
-export const QUEUE_EVENTS_LISTENER_METADATA = 'bullmq:queue_events_listener_metadata';
-export const ON_QUEUE_EVENT_METADATA = 'bullmq:queue_events_metadata';
-export const ON_WORKER_EVENT_METADATA = 'bullmq:worker_events_metadata';
+/** Decorator metadata keys of @nestjs/bullmq (internals: see internals/bullmq.ts). */
+export {
+  ON_QUEUE_EVENT_METADATA,
+  ON_WORKER_EVENT_METADATA,
+  PROCESSOR_METADATA,
+  QUEUE_EVENTS_LISTENER_METADATA,
+  WORKER_METADATA,
+} from '../internals/bullmq';
 /**
  * BullMQ's `runRetryDelay` for the library's workers: the pause before a fetch or a completion that failed on a
  * connection error is tried again. BullMQ's 15 s would hold a finished job's completion that long after a

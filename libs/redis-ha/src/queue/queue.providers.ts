@@ -5,6 +5,7 @@ import type { QueueOptions, WorkerOptions } from 'bullmq';
 import type { QueueConfig } from '../config/queue.config';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import { QueueNotRegisteredError } from '../errors/queue-not-registered.error';
+import { assertBullmqInternals } from '../internals/bullmq-check';
 import { QueueLifecycle } from './queue-lifecycle';
 import { QueueRegistry } from './queue-registry';
 import {
@@ -46,6 +47,7 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
       lifecycle: QueueLifecycle,
       plans: Map<string, WorkerPlan>,
     ): RedisHaQueue => {
+      assertBullmqInternals(); // once per process: fails startup on a BullMQ without the internals we use
       const { name } = options;
       // BullMQ waits for 'ready' and never calls connect() itself: these connections must not be lazy.
       const connect = { lazyConnect: false };

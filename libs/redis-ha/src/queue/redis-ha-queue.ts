@@ -1,4 +1,5 @@
 import { Job, Queue, type JobsOptions, type QueueOptions } from 'bullmq';
+import { backendRedis } from '../internals/bullmq';
 import { checkPayload } from './payload-check';
 import { ReplicaBarrier, type BarrierClient } from './replica-barrier';
 
@@ -78,7 +79,7 @@ export class RedisHaQueue extends Queue {
   private async replicaBarrier(): Promise<ReplicaBarrier> {
     if (!this.barrier) {
       // The client BullMQ sends this queue's adds on: the WAIT must follow them on the same connection.
-      const client = (await this.getBackend().client) as unknown as BarrierClient;
+      const client: BarrierClient = await backendRedis(this);
       this.barrier ??= new ReplicaBarrier(
         client,
         this.name,

@@ -69,6 +69,7 @@ export class RedisHaWorker extends Worker {
   }
 
   // The overrides below return BullMQ's promise instead of awaiting it: no extra promise per job on the hot path.
+  // They are BullMQ internals (`WORKER_OVERRIDES` in internals/bullmq.ts, checked at startup).
   protected override nextJobFromJobData(jobData?: JobJson, jobId?: string, token?: string): Promise<Job> {
     if (jobData && jobId && token) this.held.set(token, jobId);
     return super.nextJobFromJobData(jobData, jobId, token);

@@ -1,9 +1,9 @@
 import { QueueAddNotDurableError } from '../errors/queue-add-not-durable.error';
+import { currentSocket, type SocketHolder } from '../internals/ioredis';
 
 /** The part of an ioredis client the barrier uses (BullMQ's client proxy forwards these). */
-export interface BarrierClient {
+export interface BarrierClient extends SocketHolder {
   status: string;
-  stream?: object;
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
 }
 
@@ -39,7 +39,7 @@ export class ReplicaBarrier {
 
   /** Take this just before sending the write. */
   ticket(): WriteTicket {
-    return this.client.status === 'ready' ? this.client.stream : undefined;
+    return this.client.status === 'ready' ? (currentSocket(this.client) as WriteTicket) : undefined;
   }
 
   /** Resolves once `replicas` replicas have the write sent under `ticket`, else rejects with `QueueAddNotDurableError`. */

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { backendBlockingRedis, backendRedis } from '../internals/bullmq';
 import type { RedisHaWorker } from './redis-ha-worker';
 
 const logger = new Logger('RedisHa:Queue');
@@ -77,10 +78,8 @@ export class WorkerGuard {
   private async round(): Promise<void> {
     const worker = this.worker;
     if (worker.closing) return this.stop();
-    const backend = worker.getBackend();
-    const client = (await bounded(backend.client, this.intervalMs)) as unknown as GuardClient;
-    const blocking = (await bounded(backend.blockingClient, this.intervalMs)) as unknown as
-      GuardClient | undefined;
+    const client: GuardClient = await bounded(backendRedis(worker), this.intervalMs);
+    const blocking: GuardClient | undefined = await bounded(backendBlockingRedis(worker), this.intervalMs);
     for (const [conn, what] of [
       [client, 'command'],
       [blocking, 'blocking'],

@@ -1,6 +1,7 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import type { DiscoveryService } from '@nestjs/core';
-import type { Processor, WorkerOptions } from 'bullmq';
+import type { WorkerOptions } from 'bullmq';
+import { hostedWorker, setHostedWorker, workerProcessor } from '../internals/bullmq';
 import { RedisHaWorker } from './redis-ha-worker';
 
 /**
@@ -14,9 +15,12 @@ export function replaceWorker(
   internalListeners: ReadonlySet<unknown>,
   discovery: DiscoveryService,
 ): RedisHaWorker {
-  // The processor function BullMQ keeps (also the sandbox wrapper for file processors); not public API.
-  const processFn = (stuck as unknown as { processFn: Processor }).processFn;
-  const replacement = new RedisHaWorker(stuck.name, processFn, stuck.opts as WorkerOptions, stuck.plan);
+  const replacement = new RedisHaWorker(
+    stuck.name,
+    workerProcessor(stuck),
+    stuck.opts as WorkerOptions,
+    stuck.plan,
+  );
   for (const event of stuck.eventNames()) {
     for (const listener of stuck.listeners(event)) {
       if (!internalListeners.has(listener))
@@ -24,8 +28,8 @@ export function replaceWorker(
     }
   }
   for (const { instance } of discovery.getProviders()) {
-    const host = instance as { _worker?: unknown } | undefined;
-    if (instance instanceof WorkerHost && host?._worker === stuck) host._worker = replacement;
+    if (instance instanceof WorkerHost && hostedWorker(instance) === stuck)
+      setHostedWorker(instance, replacement);
   }
   void stuck.close(true).catch(() => undefined);
   return replacement;

@@ -1,0 +1,79 @@
+/**
+ * The one place that touches ioredis 6 internals (fields and methods its typings mark `private` or `@ignore`).
+ * Type-only imports: the core of the library depends on ioredis alone, so this file imports no other package.
+ * `assertIoredisInternals()` (ioredis-check.ts) verifies at startup that each one is there; ioredis.spec.ts
+ * has one test per internal.
+ *
+ * Also relied on, through inheritance rather than here: `AbstractConnector` (exported), its `check(info)`, which
+ * ioredis calls after `INFO`, and its protected `connecting` / `stream` / `firstError` (topology/sentinel/ha-connector.ts).
+ */
+import type Redis from 'ioredis';
+import type { Command } from 'ioredis';
+
+/** A command still waiting in one of a client's queues, as the deadline sweep sees it. */
+export interface PendingCommand {
+  isSettled?: boolean;
+  reject(err: Error): void;
+}
+
+/** ioredis' queues are denques of `{ command, stream, select }`. */
+interface CommandDeque {
+  length: number;
+  peekAt(index: number): { command?: PendingCommand } | undefined;
+}
+
+/**
+ * Calls `visit` for each unsettled command of `client`: first those written and awaiting a reply
+ * (`commandQueue`, typed but `@ignore`), then those held while the client is not connected (`offlineQueue`,
+ * private). Reads each queue in place with denque's `peekAt`; settled commands (`Command.isSettled`) are skipped.
+ * Commands ioredis parks in `prevCommandQueue` between a lost connection and the next `ready` are not visited.
+ */
+export function forEachPendingCommand(client: Redis, visit: (command: PendingCommand) => void): void {
+  const queues = [client.commandQueue, (client as unknown as { offlineQueue?: CommandDeque }).offlineQueue];
+  for (const queue of queues as Array<CommandDeque | undefined>) {
+    for (let i = 0; queue && i < queue.length; i++) {
+      const command = queue.peekAt(i)?.command;
+      if (!command || command.isSettled) continue;
+      visit(command);
+    }
+  }
+}
+
+/** `Redis#sendCommand` (`@ignore`): every command, including ioredis' own resends, passes through it. */
+export type SendCommand = (this: Redis, command: Command, stream?: unknown) => unknown;
+
+/**
+ * Replaces `sendCommand` on this one client (not on the prototype) with `wrap(original)`. The wrapper is called
+ * for each send of a command: the caller's, and again when ioredis flushes its offline queue or resends
+ * unanswered commands after a reconnect. It may replace `command.resolve` / `command.reject` (typed fields
+ * ioredis calls by property when the reply or error arrives).
+ *
+ * Public alternative, not used: ioredis 6 publishes the tracing channels `ioredis:command` / `ioredis:batch` /
+ * `ioredis:connect` (node:diagnostics_channel). They are no drop-in for the command latency metrics: the channel
+ * is process-wide and its context names a server address, not the client (so no connection name or role label);
+ * a command is traced from when it is written, not from when the caller issued it (time queued in the offline
+ * queue during a failover would be lost); and with a subscriber every command of every client in the process
+ * builds a context (argument sanitising) and a wrapper promise, where the patch samples one command in N.
+ */
+export function patchSendCommand(client: Redis, wrap: (original: SendCommand) => SendCommand): void {
+  client.sendCommand = wrap(client.sendCommand as SendCommand) as Redis['sendCommand'];
+}
+
+/** Anything that may carry ioredis' socket: a `Redis`, or the proxy BullMQ wraps around one. */
+export interface SocketHolder {
+  stream?: unknown;
+}
+
+/**
+ * The socket the client currently talks on (`stream`, `@ignore`): a new object after every reconnect, so its
+ * identity tells whether two moments used the same connection. Undefined before the first connect.
+ */
+export function currentSocket(client: SocketHolder): unknown {
+  return client.stream;
+}
+
+/** Host and port of the node the client's socket is connected to, or undefined (not connected, no address). */
+export function remoteEndpoint(client: SocketHolder): { host: string; port: number | undefined } | undefined {
+  const stream = client.stream as { remoteAddress?: string; remotePort?: number } | undefined;
+  return stream?.remoteAddress ? { host: stream.remoteAddress, port: stream.remotePort } : undefined;
+}
