@@ -6,7 +6,11 @@
  * 2. Loader runs per expiry (regeneration) of one hot key (TTL 1 s, loader 50 ms) with 8 processes calling `wrap()` on it,
  *    without and with early refresh (XFetch + a cross-process refresh lock).
  *
- * Last line: {"getSetRatio":…,"wrapOpsPerSec":…,"loaderRunsPerExpiry":…,"loaderRunsPerExpiryEarlyRefresh":…}
+ * CPU per call (`process.cpuUsage()` user + system over each measured round ÷ its calls, same rounds as the
+ * ops/s): under load the CPU a call costs, not the idle round trip, decides throughput. Medians of the 5 rounds.
+ *
+ * Last line: {"getSetRatio":…,"libraryCpuUsPerCall":…,"rawCpuUsPerCall":…,"cpuPerCallRatio":…,"wrapOpsPerSec":…,
+ * "loaderRunsPerExpiry":…,"loaderRunsPerExpiryEarlyRefresh":…}
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
@@ -126,9 +130,16 @@ async function throughput(cluster: LocalCluster, env: Record<string, string>) {
     `library RedisHaCache.wrap (hits):      ${wrapRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s`,
   );
   console.log(
-    `CPU per call (median): raw ${median(rawCpu).toFixed(1)} µs, library ${median(libCpu).toFixed(1)} µs`,
+    `CPU per call: raw ${rawCpu.map((n) => n.toFixed(1)).join(' / ')} µs, library ${libCpu.map((n) => n.toFixed(1)).join(' / ')} µs`,
   );
-  return { getSetRatio: libOps / rawOps, wrapOpsPerSec: wrapOps };
+  const [libraryCpu, rawCpuPerCall] = [median(libCpu), median(rawCpu)];
+  return {
+    getSetRatio: libOps / rawOps,
+    libraryCpuUsPerCall: libraryCpu,
+    rawCpuUsPerCall: rawCpuPerCall,
+    cpuPerCallRatio: libraryCpu / rawCpuPerCall,
+    wrapOpsPerSec: wrapOps,
+  };
 }
 
 /** One of the 8 processes: waits for "go <at>", calls wrap() on the hot key until the window ends, reports. */
@@ -222,13 +233,19 @@ async function main(): Promise<void> {
   });
   try {
     const env = { ...cluster.env(), REDIS_KEY_PREFIX: 'app:' };
-    const { getSetRatio, wrapOpsPerSec } = await throughput(cluster, env);
-    const loaderRunsPerExpiry = await hotKey(cluster, env, false);
-    const loaderRunsPerExpiryEarlyRefresh = await hotKey(cluster, env, true);
+    const { getSetRatio, libraryCpuUsPerCall, rawCpuUsPerCall, cpuPerCallRatio, wrapOpsPerSec } =
+      await throughput(cluster, env);
+    // `--getset-only` (profiling the get/set path): skip the multi-process hot-key part.
+    const getSetOnly = process.argv.includes('--getset-only');
+    const loaderRunsPerExpiry = getSetOnly ? NaN : await hotKey(cluster, env, false);
+    const loaderRunsPerExpiryEarlyRefresh = getSetOnly ? NaN : await hotKey(cluster, env, true);
     const round = (n: number, digits: number) => Number(n.toFixed(digits));
     console.log(
       JSON.stringify({
         getSetRatio: round(getSetRatio, 3),
+        libraryCpuUsPerCall: round(libraryCpuUsPerCall, 2),
+        rawCpuUsPerCall: round(rawCpuUsPerCall, 2),
+        cpuPerCallRatio: round(cpuPerCallRatio, 3),
         wrapOpsPerSec: Math.round(wrapOpsPerSec),
         loaderRunsPerExpiry: round(loaderRunsPerExpiry, 2),
         loaderRunsPerExpiryEarlyRefresh: round(loaderRunsPerExpiryEarlyRefresh, 2),
