@@ -2,6 +2,7 @@ import type { RedisOptions } from 'ioredis';
 import type { CacheConfig } from '../config/cache.config';
 import type { ConnectionConfig } from '../config/connection.config';
 import type { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
+import type { FallbackController } from './fallback-controller';
 import { TrackedClient } from './tracked-client';
 
 /**
@@ -31,6 +32,12 @@ export class CacheConnections {
       const options = { ...overrides(commandTimeout, true), role: 'slave' as const };
       this.reader = new TrackedClient(factory.create('reader', 'cache-reader', options));
     }
+  }
+
+  /** A closed socket (killed master, failover) switches at once instead of after timeouts; ready probes. */
+  switchOnClose(fallback: FallbackController, closing: () => boolean): void {
+    this.writer.listen('close', () => closing() || fallback.trip('the connection to Redis closed'));
+    this.writer.listen('ready', () => fallback.probeSoon());
   }
 
   get durable(): TrackedClient {

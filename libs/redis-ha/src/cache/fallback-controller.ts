@@ -86,8 +86,17 @@ export class FallbackController {
     if (this.invalidations.size > 0) this.invalidations.delete(key);
   }
 
+  /** A read served by the fallback (a miss with `CACHE_FALLBACK=none`), counted as hit or miss. */
   get(key: string): string | undefined {
-    return this.memory?.get(key);
+    const raw = this.memory?.get(key);
+    if (raw === undefined) {
+      this.metrics.misses++;
+      this.metrics.fallbackMisses++;
+    } else {
+      this.metrics.hits++;
+      this.metrics.fallbackHits++;
+    }
+    return raw;
   }
 
   set(key: string, raw: string, ttlMs: number): void {

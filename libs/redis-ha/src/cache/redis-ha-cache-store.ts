@@ -10,7 +10,7 @@ import { CacheSerializer, SKIP_ENTRY } from './cache-serializer';
 import { CacheMode, CacheStatus } from './cache-status';
 import { CacheConnections } from './cache-connections';
 import { type CacheReadResult, type CacheWriteResult, MISS, SKIPPED, STORED } from './cache-results';
-import { type DurableWriteResult, durableSet } from './durable-write';
+import { clearCache, countedDurableSet, takeLock, viaRedis } from './writer-commands';
 import { FallbackController } from './fallback-controller';
 import { RecentWrites } from './recent-writes';
 import type { TrackedClient } from './tracked-client';
@@ -49,11 +49,9 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     this.fallback = new FallbackController(this.config, status, metrics, this, this.logger);
     if (this.config.enabled) {
       this.connections = new CacheConnections(factory, root.connection, config);
+      this.connections.switchOnClose(this.fallback, () => this.closing);
       this.writer = this.connections.writer;
       this.reader = this.connections.reader;
-      // A closed socket (killed master, failover) switches at once instead of after timeouts; ready probes.
-      this.writer.listen('close', () => this.closing || this.fallback.trip('the connection to Redis closed'));
-      this.writer.listen('ready', () => this.fallback.probeSoon());
     }
   }
 
@@ -104,13 +102,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
       }
     }
     const raw = this.fallback.get(key);
-    if (raw === undefined) {
-      this.metrics.misses++;
-      this.metrics.fallbackMisses++;
-      return withSource ? MISS.fallback : undefined;
-    }
-    this.metrics.hits++;
-    this.metrics.fallbackHits++;
+    if (raw === undefined) return withSource ? MISS.fallback : undefined;
     return withSource ? { raw, source: 'fallback' } : raw;
   }
 
@@ -130,7 +122,18 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     if (!this.fallback.active) {
       try {
         const wait = waitReplicas ?? this.keys.waitReplicas(key);
-        const durable = wait > 0 ? await this.setDurable(redisKey, raw, ttl, wait) : undefined;
+        const durable =
+          wait > 0
+            ? await countedDurableSet(
+                this.connections!.durable,
+                this.config,
+                this.metrics,
+                redisKey,
+                raw,
+                ttl,
+                wait,
+              )
+            : undefined;
         if (!durable) await this.writer.client.set(redisKey, raw, 'PX', ttl);
         this.fallback.success();
         this.fallback.written(key);
@@ -151,53 +154,28 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     if (this.reader) this.recent.note(key);
     this.fallback.delete(key);
     this.metrics.deletes++;
-    if (!this.fallback.active) {
-      try {
-        const removed = await this.writer.client.del(redisKey);
-        this.fallback.success();
-        this.fallback.written(key);
-        return removed > 0;
-      } catch (err) {
-        this.fallback.failure(err);
-      }
+    const client = this.writer.client;
+    const removed = await viaRedis(this.fallback, () => client.del(redisKey), undefined);
+    if (removed === undefined) {
+      this.fallback.mustInvalidate(key); // on the fallback, or Redis failed: delete it once Redis is back
+      return true;
     }
-    this.fallback.mustInvalidate(key);
-    return true;
+    this.fallback.written(key);
+    return removed > 0;
   }
 
   /** Deletes every key under `CACHE_KEY_PREFIX` (all versions) and empties the fallback. */
   async clear(): Promise<void> {
-    this.fallback.memory?.clear();
-    if (!this.writer || this.fallback.active) {
-      if (this.writer)
-        this.logger.warn('Cache clear() while Redis is unreachable: only the memory fallback was cleared');
-      return;
-    }
-    const stream = this.writer.client.scanStream({ match: `${this.config.keyPrefix}*`, count: 1000 });
-    for await (const keys of stream as AsyncIterable<string[]>)
-      if (keys.length > 0) await this.writer.client.unlink(...keys);
+    await clearCache(this.writer?.client, this.fallback, this.config.keyPrefix, this.logger);
   }
 
   /**
    * Takes the cross-process early-refresh lock of `key` for `ttlMs`: true when this process should refresh.
    * Without Redis there is no one to coordinate with, so the answer is true.
    */
-  async tryLock(key: string, ttlMs: number): Promise<boolean> {
-    if (!this.writer || this.fallback.active) return true;
-    try {
-      const reply = await this.writer.client.set(
-        this.keys.lockKey(key),
-        String(process.pid),
-        'PX',
-        Math.max(1, Math.ceil(ttlMs)),
-        'NX',
-      );
-      this.fallback.success();
-      return reply === 'OK';
-    } catch (err) {
-      this.fallback.failure(err);
-      return true;
-    }
+  tryLock(key: string, ttlMs: number): Promise<boolean> {
+    const writer = this.writer?.client;
+    return viaRedis(this.fallback, writer && (() => takeLock(writer, this.keys.lockKey(key), ttlMs)), true);
   }
 
   /** Part of `RedisRecovery`: a write, so that a replica or a master refusing writes does not count as back. */
@@ -215,27 +193,5 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     const writer = this.writer!;
     if (!this.reader || this.recent.has(key)) return writer;
     return this.config.readFrom === 'replica' || this.reader.ready ? this.reader : writer;
-  }
-
-  private async setDurable(
-    redisKey: string,
-    raw: string,
-    ttl: number,
-    wait: number,
-  ): Promise<DurableWriteResult> {
-    const { timeoutMs, waitTimeoutMs } = this.config;
-    const result = await durableSet(
-      this.connections!.durable,
-      redisKey,
-      raw,
-      ttl,
-      wait,
-      waitTimeoutMs,
-      Date.now() + timeoutMs + waitTimeoutMs,
-    );
-    this.metrics.durableRetries += result.attempts - 1;
-    if (result.confirmed) this.metrics.durableConfirmed++;
-    else this.metrics.durableUnconfirmed++;
-    return result;
   }
 }
