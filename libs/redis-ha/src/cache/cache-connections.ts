@@ -1,6 +1,7 @@
 import type { RedisOptions } from 'ioredis';
 import type { CacheConfig } from '../config/cache.config';
 import type { ConnectionConfig } from '../config/connection.config';
+import type { Topology } from '../topology/topology';
 import type { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import type { FallbackController } from './fallback-controller';
 import { TrackedClient } from './tracked-client';
@@ -24,12 +25,14 @@ export class CacheConnections {
     private readonly factory: RedisHaConnectionFactory,
     private readonly connection: ConnectionConfig,
     private readonly config: CacheConfig,
+    topology: Topology,
   ) {
     const { timeoutMs, readFrom } = config;
     const commandTimeout = Math.max(5, Math.floor(timeoutMs * AUTO_PIPELINED_SHARE));
     this.writer = new TrackedClient(factory.create('writer', 'cache', overrides(commandTimeout, true)));
-    if (readFrom !== 'master' && connection.mode === 'sentinel') {
-      const options = { ...overrides(commandTimeout, true), role: 'slave' as const };
+    const replica = readFrom !== 'master' ? topology.replicaRoute() : undefined;
+    if (replica) {
+      const options = { ...overrides(commandTimeout, true), ...replica };
       this.reader = new TrackedClient(factory.create('reader', 'cache-reader', options));
     }
   }

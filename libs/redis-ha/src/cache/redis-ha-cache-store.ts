@@ -3,6 +3,7 @@ import type { CacheConfig } from '../config/cache.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { REDIS_HA_TOPOLOGY, type Topology } from '../topology/topology';
 import { CACHE_LOGGER_CONTEXT, REDIS_HA_CACHE_CONFIG } from './cache.constants';
 import { CacheKeys } from './cache-keys';
 import { CacheMetrics } from './cache-metrics';
@@ -40,6 +41,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     @Inject(RedisHaConnectionFactory) factory: RedisHaConnectionFactory,
     @Inject(CacheStatus) private readonly status: CacheStatus,
     @Inject(CacheMetrics) private readonly metrics: CacheMetrics,
+    @Inject(REDIS_HA_TOPOLOGY) topology: Topology,
   ) {
     this.config = config;
     this.keys = new CacheKeys(this.config);
@@ -48,7 +50,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
 
     this.fallback = new FallbackController(this.config, status, metrics, this, this.logger);
     if (this.config.enabled) {
-      this.connections = new CacheConnections(factory, root.connection, config);
+      this.connections = new CacheConnections(factory, root.connection, config, topology);
       this.connections.switchOnClose(this.fallback, () => this.closing);
       this.writer = this.connections.writer;
       this.reader = this.connections.reader;

@@ -10,6 +10,7 @@ describe('topologies', () => {
     expect(topology.route()).toEqual({ host: 'h', port: 6380 });
     expect(topology.describe()).toEqual({ kind: 'standalone', master: { host: 'h', port: 6380 } });
     await expect(topology.explainStartupFailure()).resolves.toBeUndefined();
+    expect(topology.replicaRoute()).toBeUndefined(); // no replicas: the cache reads from the one server
     await expect(topology.close()).resolves.toBeUndefined();
   });
 
@@ -28,6 +29,10 @@ describe('topologies', () => {
       new RedisHaEvents(),
     );
     expect(masterOnly.route('reader').role).toBe('master');
+    // The cache's CACHE_READ_FROM reads a replica whatever REDIS_READ_FROM says.
+    expect(topology.replicaRoute()).toEqual({ role: 'slave', Connector: reader.Connector });
+    expect(masterOnly.replicaRoute().role).toBe('slave');
+    expect(masterOnly.replicaRoute().Connector).not.toBe(masterOnly.route('writer').Connector);
     expect(topology.describe()).toEqual({ kind: 'sentinel', master: undefined, sentinels: new Map() });
     await topology.close();
     await masterOnly.close();

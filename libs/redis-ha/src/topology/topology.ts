@@ -33,6 +33,11 @@ export interface Topology {
    * master name, ...): an error naming the setting to fix, or undefined to fall back to the generic message.
    */
   explainStartupFailure(prefix: string): Promise<RedisHaConnectionError | undefined>;
+  /**
+   * Where a connection goes that reads from a replica whatever `REDIS_READ_FROM` says (the cache's
+   * `CACHE_READ_FROM`), or undefined when the topology has no replicas to offer (standalone).
+   */
+  replicaRoute(): RedisOptions | undefined;
   describe(): TopologyDescription;
   /** Stops following the topology (subscriptions, timers). Idempotent. */
   close(): Promise<void>;

@@ -68,6 +68,11 @@ export class SentinelTopology implements Topology {
       : { role: 'master', Connector: this.masterConnector };
   }
 
+  /** A replica the sentinels list as healthy; the master too unless `REDIS_READ_FROM=replica` (strict). */
+  replicaRoute(): RedisOptions {
+    return { role: 'slave', Connector: this.replicaConnector };
+  }
+
   async explainStartupFailure(prefix: string): Promise<RedisHaConnectionError> {
     return explainSentinels(prefix, this.conn, await this.resolver.askAll());
   }

@@ -17,6 +17,10 @@ export class StandaloneTopology implements Topology {
     return undefined;
   }
 
+  replicaRoute(): undefined {
+    return undefined;
+  }
+
   describe(): TopologyDescription {
     return { kind: 'standalone', master: { host: this.config.host, port: this.config.port } };
   }
