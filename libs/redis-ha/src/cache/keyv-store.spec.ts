@@ -3,15 +3,19 @@ import { CacheSerializationError } from '../errors/cache-serialization.error';
 import { CacheKeys } from './cache-keys';
 import { CacheSerializer, SKIP_ENTRY } from './cache-serializer';
 import { createCacheKeyv } from './keyv-store';
+import { READ_ENTRY, READ_VALUE, readAnswer } from './read-answer';
 import type { RedisHaCacheStore } from './redis-ha-cache-store';
 
 function setup() {
   const writes: Array<{ key: string; raw: string; ttl?: number }> = [];
   const entries = new Map<string, string>();
+  const serializer = new CacheSerializer(1000);
   const store = {
     keys: new CacheKeys(loadAllSettings({ CACHE_TTL_SECONDS: '120', CACHE_TTL_HOLIDAYS: '60' }).cache),
-    serializer: new CacheSerializer(1000),
+    serializer,
     getRaw: async (key: string) => entries.get(key),
+    getDecoded: async (key: string, entry: boolean) =>
+      readAnswer(entries.get(key), 'redis', entry ? READ_ENTRY : READ_VALUE, serializer),
     set: async (key: string, raw: string, ttl?: number) => {
       writes.push({ key, raw, ttl });
       if (raw !== SKIP_ENTRY) entries.set(key, raw);

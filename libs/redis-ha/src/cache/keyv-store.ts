@@ -83,12 +83,7 @@ function withDirectPaths(keyv: Keyv, store: RedisHaCacheStore): Keyv {
 function directGet(viaKeyv: KeyvGetSet, store: RedisHaCacheStore, ownHooksOnly: () => boolean): Keyv['get'] {
   return ((key: string | string[], options?: { raw?: boolean }) => {
     if (Array.isArray(key) || !ownHooksOnly()) return viaKeyv.get(key as string, options as { raw: false });
-    return store.getRaw(key).then((raw) => {
-      if (raw === undefined) return undefined;
-      const data = store.serializer.deserialize(raw);
-      if (typeof data.expires === 'number' && Date.now() > data.expires) return undefined;
-      return options?.raw ? data : data.value;
-    });
+    return store.getDecoded(key, options?.raw === true);
   }) as Keyv['get'];
 }
 

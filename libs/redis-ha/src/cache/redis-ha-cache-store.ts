@@ -11,7 +11,8 @@ import { CacheSerializer, SKIP_ENTRY } from './cache-serializer';
 import { CacheMode, CacheStatus } from './cache-status';
 import { CacheConnections } from './cache-connections';
 import { type CacheReadResult, type CacheWriteResult, MISS, SKIPPED, STORED } from './cache-results';
-import { clearCache, countedDurableSet, takeLock, viaRedis } from './writer-commands';
+import { READ_ENTRY, READ_RAW, READ_RESULT, READ_VALUE, readAnswer, type ReadAs } from './read-answer';
+import { clearCache, countedDurableSet, redisRecovery, takeLock, viaRedis } from './writer-commands';
 import { FallbackController } from './fallback-controller';
 import { RecentWrites } from './recent-writes';
 import type { TrackedClient } from './tracked-client';
@@ -48,7 +49,13 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     this.serializer = new CacheSerializer(this.config.maxValueBytes, () => this.metrics.rejectedWrites++);
     this.recent = new RecentWrites(this.config.readYourWritesMs);
 
-    this.fallback = new FallbackController(this.config, status, metrics, this, this.logger);
+    this.fallback = new FallbackController(
+      this.config,
+      status,
+      metrics,
+      redisRecovery(() => this.writer?.client, this.keys),
+      this.logger,
+    );
     if (this.config.enabled) {
       this.connections = new CacheConnections(factory, root.connection, config, topology);
       this.connections.switchOnClose(this.fallback, () => this.closing);
@@ -78,34 +85,36 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   }
 
   get(key: string): Promise<CacheReadResult> {
-    return this.read(key, true) as Promise<CacheReadResult>;
+    return this.read(key, READ_RESULT) as Promise<CacheReadResult>;
   }
 
-  /** `get()` without the source: the hot path behind `CACHE_MANAGER`, which allocates no result. */
+  /** `get()` without the source: what the Keyv adapter's store answers. */
   getRaw(key: string): Promise<string | undefined> {
-    return this.read(key, false) as Promise<string | undefined>;
+    return this.read(key, READ_RAW) as Promise<string | undefined>;
   }
 
-  private async read(key: string, withSource: boolean): Promise<CacheReadResult | string | undefined> {
-    if (!this.writer) return withSource ? MISS.disabled : undefined;
+  /** The decoded value (or entry) as Keyv's `get()` answers it: `CACHE_MANAGER`'s hot path, one async step. */
+  getDecoded(key: string, entry: boolean): Promise<unknown> {
+    return this.read(key, entry ? READ_ENTRY : READ_VALUE);
+  }
+
+  private async read(key: string, as: ReadAs): Promise<unknown> {
+    if (!this.writer) return as === READ_RESULT ? MISS.disabled : undefined;
     const redisKey = this.keys.redisKey(key);
     if (!this.fallback.active) {
+      let raw: string | null | undefined;
       try {
-        const raw = await this.readerFor(key).client.get(redisKey);
+        raw = await this.readerFor(key).client.get(redisKey);
         this.fallback.success();
-        if (raw === null) {
-          this.metrics.misses++;
-          return withSource ? MISS.redis : undefined;
-        }
-        this.metrics.hits++;
-        return withSource ? { raw, source: 'redis' } : raw;
       } catch (err) {
         this.fallback.failure(err);
       }
+      if (raw !== undefined) {
+        this.metrics[raw === null ? 'misses' : 'hits']++;
+        return readAnswer(raw ?? undefined, 'redis', as, this.serializer);
+      }
     }
-    const raw = this.fallback.get(key);
-    if (raw === undefined) return withSource ? MISS.fallback : undefined;
-    return withSource ? { raw, source: 'fallback' } : raw;
+    return readAnswer(this.fallback.get(key), 'fallback', as, this.serializer);
   }
 
   /**
@@ -178,17 +187,6 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   tryLock(key: string, ttlMs: number): Promise<boolean> {
     const writer = this.writer?.client;
     return viaRedis(this.fallback, writer && (() => takeLock(writer, this.keys.lockKey(key), ttlMs)), true);
-  }
-
-  /** Part of `RedisRecovery`: a write, so that a replica or a master refusing writes does not count as back. */
-  async probe(): Promise<void> {
-    await this.writer?.client.set(this.keys.probeKey(), String(process.pid), 'PX', 10_000);
-  }
-
-  /** Part of `RedisRecovery`. */
-  async invalidate(keys: string[]): Promise<void> {
-    if (this.writer && keys.length > 0)
-      await this.writer.client.del(...keys.map((k) => this.keys.redisKey(k)));
   }
 
   private readerFor(key: string): TrackedClient {

@@ -3,7 +3,8 @@ import type { CacheConfig } from '../config/cache.config';
 import type { Logger } from '@nestjs/common';
 import type { CacheMetrics } from './cache-metrics';
 import { type DurableWriteResult, durableSet } from './durable-write';
-import type { FallbackController } from './fallback-controller';
+import type { CacheKeys } from './cache-keys';
+import type { FallbackController, RedisRecovery } from './fallback-controller';
 import type { TrackedClient } from './tracked-client';
 
 /** The cache store's writes beyond get/set/delete, each one Redis exchange or loop, apart from its routing. */
@@ -77,4 +78,18 @@ export async function clearCache(
     return;
   }
   await unlinkByPrefix(client, prefix);
+}
+
+/** How the fallback checks that Redis is back and replays the deletes it missed, on the writer of the moment. */
+export function redisRecovery(client: () => Redis | undefined, keys: CacheKeys): RedisRecovery {
+  return {
+    // A write, so that a replica or a master refusing writes does not count as back.
+    probe: async () => {
+      await client()?.set(keys.probeKey(), String(process.pid), 'PX', 10_000);
+    },
+    invalidate: async (list) => {
+      const writer = client();
+      if (writer && list.length > 0) await writer.del(...list.map((k) => keys.redisKey(k)));
+    },
+  };
 }
