@@ -30,6 +30,9 @@ describe('boundedProbe', () => {
     const client = { status: 'ready', stream: {} };
     const first = boundedProbe(client, 'the writer', 30, never).catch((e: unknown) => e);
     expect(await first).toBeInstanceOf(HealthCheckTimeoutError);
+    // A 30 ms timer can fire when Date.now() says 29 ms have passed (timers run on the loop's cached monotonic
+    // clock): step past the timeout on the clock the probe compares with, as a later health check would be.
+    await new Promise((r) => setTimeout(r, 5));
     const probe = jest.fn(() => Promise.resolve('PONG'));
     const started = Date.now();
     const err = await boundedProbe(client, 'the writer', 30, probe).catch((e: unknown) => e);
