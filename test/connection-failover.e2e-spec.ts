@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { RedisHaEvent, RedisHaEvents, getRedisToken } from '@app/redis-ha';
 import { CapturingLogger, startHaApp } from './helpers/ha-app';
 import { LocalCluster } from '../tools/cluster/local-cluster';
+import { waitUntilSettled } from './helpers/old-master-watch';
 import { WriteLoad, WriteLoadReport } from './helpers/write-load';
 
 // Failover timings: down-after 2000 ms (at 1000 Sentinel sometimes fails over twice, see
@@ -10,6 +11,8 @@ import { WriteLoad, WriteLoadReport } from './helpers/write-load';
 // targets are relative to the sentinels' own +switch-master, so they do not depend on it.
 const COMMAND_TIMEOUT_MS = 8000;
 const SWITCH_SLACK_MS = 500;
+/** The deadline sweep sees a command within 100 ms of its start and rejects it within 100 ms of the deadline. */
+const SWEEP_SLACK_MS = 250;
 
 describe('HA connections through real failovers', () => {
   let cluster: LocalCluster;
@@ -19,6 +22,8 @@ describe('HA connections through real failovers', () => {
   let admin: Redis | undefined;
   const logger = new CapturingLogger();
   const events: RedisHaEvent[] = [];
+  /** Printed at the end: how long the sentinels themselves took, which the targets are relative to. */
+  const switchMs: Record<string, number> = {};
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ basePort: 27100, downAfterMs: 2000, failoverTimeoutMs: 5000 });
@@ -40,19 +45,22 @@ describe('HA connections through real failovers', () => {
   });
 
   afterAll(async () => {
+    console.log(`connection failover: sentinels switched after ${JSON.stringify(switchMs)} ms`);
     await app?.close();
     await cluster?.stop();
   });
 
   /** Runs the write load through `fault`, returns the report, the switch and the lost count. */
   async function writeThrough(name: string, fault: (oldPort: number) => Promise<number>) {
-    const oldPort = await cluster.master();
+    // Each fault starts from a settled cluster, so one test's failure does not become the next one's.
+    const oldPort = await waitUntilSettled(cluster);
     const load = new WriteLoad(writer, `${name}:`).start();
     await sleep(500);
     const sw = cluster.nextSwitch(30_000);
     await sw.ready;
     const faultAt = await fault(oldPort);
     const switched = await sw;
+    switchMs[name] = switched.at - faultAt;
     await sleep(2500);
     const report = await load.stop();
     admin = cluster.admin(switched.to);
@@ -60,9 +68,18 @@ describe('HA connections through real failovers', () => {
     return { report, switched, faultAt, lost, oldPort };
   }
 
+  /**
+   * Writes resume within SWITCH_SLACK_MS of the sentinels' switch and none fails, but for the writes the command
+   * timeout had to give up before the switch: when Sentinel itself takes longer than COMMAND_TIMEOUT_MS (a split
+   * vote is retried only after 2 x failover-timeout; seen on slow CI machines), the writes issued more than
+   * COMMAND_TIMEOUT_MS before the switch fail with "Command timed out", as documented, and no other write fails.
+   */
   function expectQuickResume(report: WriteLoadReport, switchAt: number): void {
-    expect(report.failed).toBe(0);
-    expect(report.longestCommandMs).toBeLessThan(COMMAND_TIMEOUT_MS);
+    if (report.failed > 0) {
+      expect(report.errors).toEqual(['Command timed out']);
+      expect(report.lastFailedIssuedAt).toBeLessThan(switchAt + SWITCH_SLACK_MS - COMMAND_TIMEOUT_MS);
+    }
+    expect(report.longestCommandMs).toBeLessThan(COMMAND_TIMEOUT_MS + SWEEP_SLACK_MS);
     expect(report.pauseEndedAt - switchAt).toBeLessThanOrEqual(SWITCH_SLACK_MS);
   }
 
@@ -81,7 +98,7 @@ describe('HA connections through real failovers', () => {
     expect(clients).toContain('name=nestjs-redis-ha:jobs');
   });
 
-  it('SIGKILL of the master: writes resume within 0.5 s of +switch-master, none fails or is lost', async () => {
+  it('SIGKILL of the master: writes resume within 0.5 s of +switch-master, none is lost, none fails within the command timeout', async () => {
     const reads = readLoop(reader, 'app:hello');
     const { report, switched, faultAt, lost, oldPort } = await writeThrough('kill', async () => {
       return (await cluster.killMaster()).at;

@@ -18,6 +18,8 @@ export interface WriteLoadReport {
   pauseEndedAt: number;
   /** Longest time one command took to resolve or reject. */
   longestCommandMs: number;
+  /** When the last write that failed was issued (0 when none failed). */
+  lastFailedIssuedAt: number;
   errors: string[];
 }
 
@@ -92,6 +94,7 @@ export class WriteLoad {
       pauseMs,
       pauseEndedAt,
       longestCommandMs: Math.max(0, ...this.records.map((r) => (r.doneAt ?? Date.now()) - r.issuedAt)),
+      lastFailedIssuedAt: Math.max(0, ...failed.map((r) => r.issuedAt)),
       errors: [...new Set(failed.map((r) => r.error ?? ''))].slice(0, 5),
     };
   }
