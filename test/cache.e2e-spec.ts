@@ -226,8 +226,14 @@ describe('cache: the @nestjs/cache-manager API on the HA connection', () => {
       return { master: onMaster, replicas: counts.reduce((a, b) => a + b, 0) - onMaster };
     };
     try {
-      await routed.manager.get('warm-up'); // the replica connection is ready after its first command
-      await new Promise((r) => setTimeout(r, 200));
+      // The replica connection starts with its first command, and reads go to the master until it is ready (a
+      // slow machine takes longer than any fixed pause): wait until a read reaches a replica, so what follows
+      // checks routing and not the connection's start.
+      await waitUntil('a read served by a replica', async () => {
+        const start = (await gets()).replicas;
+        await routed.manager.get('warm-up');
+        return (await gets()).replicas > start;
+      });
       const before = await gets();
       await routed.manager.set('route:a', 'fresh');
       expect(await routed.manager.get('route:a')).toBe('fresh'); // read-your-writes: from the master
