@@ -30,7 +30,7 @@ async function boot(module: unknown): Promise<INestApplicationContext> {
 const keysWith = (marker: string) => admin.keys(`*${marker}*`);
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start({ basePort: 27560, downAfterMs: 2000, failoverTimeoutMs: 5000 });
+  cluster = await LocalCluster.start({ basePort: 27180, downAfterMs: 2000, failoverTimeoutMs: 5000 });
   admin = cluster.admin(await cluster.master());
   env = { ...cluster.env(), REDIS_KEY_PREFIX: 'app:' };
 });

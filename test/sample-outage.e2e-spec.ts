@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
-import { poll } from '../tools/cluster/cluster-client';
+import { poll, query } from '../tools/cluster/cluster-client';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 import { waitUntilSettled } from './helpers/old-master-watch';
 import { settleReports } from './helpers/report-check';
@@ -198,6 +198,16 @@ describe('sample app process through outages', () => {
       figures['two-sentinels-down'] = { probes: seen.length, readyAfterMasterBackMs: readyAfterMs };
       expect(seen.every((s) => s.live === 200 && s.holidays === 200)).toBe(true);
       expect(seen.some((s) => s.ready === 503 && s.cache === 'fallback')).toBe(true);
+      // Ready means the writer answers and is a master. With min-replicas-to-write 1 the restarted master takes
+      // writes once a replica has resynced from it, which a slow machine takes longer than the 1 s retry window
+      // of /reports to do: reports come back then.
+      await poll(
+        'a replica in sync with the restarted master',
+        async () =>
+          /state=online/.test(await query<string>(master, cluster.adminCredentials(), 'INFO', 'replication')),
+        20_000,
+        200,
+      );
       await acceptReports(1);
     } finally {
       await cluster.startSentinel(1);
