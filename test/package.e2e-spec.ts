@@ -7,6 +7,7 @@ import {
   FEATURES,
   installApp,
   installed,
+  packLibrary,
   run,
   runJson,
   type Feature,
@@ -33,11 +34,7 @@ describe('the library as the npm package nestjs-redis-ha', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'redis-ha-pkg-'));
 
   beforeAll(async () => {
-    run('npm', ['run', 'build:lib'], ROOT);
-    tarball = join(
-      scratch,
-      run('npm', ['pack', '--pack-destination', scratch], DIST).trim().split('\n').pop()!,
-    );
+    tarball = packLibrary(scratch);
     cluster = await LocalCluster.start({ basePort: 27170 });
   });
 

@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { infoField, poll, query } from '../tools/cluster/cluster-client';
 import { HttpLoad, type HttpLoadSummary } from './helpers/http-load';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 import { waitUntilSettled, watchOldMaster, type OldMasterReport } from './helpers/old-master-watch';
 import { settleReports } from './helpers/report-check';
-import { sampleEnv, startSampleApp, type SampleApp } from './helpers/sample-app';
+import { sampleEnv, startSampleApp } from './helpers/sample-app';
+import { prepareSampleOnNest } from './helpers/sample-on-nest';
 
 /**
  * The sample app (apps/sample) on the real local cluster, driven over HTTP the way its users drive it
@@ -15,8 +19,15 @@ import { sampleEnv, startSampleApp, type SampleApp } from './helpers/sample-app'
  * missing quorum are proven on the raw nodes by test/cluster.e2e-spec.ts; this suite checks the app's side.
  * Two sentinels down, the whole cluster down and backup/restore are in test/sample-outage.e2e-spec.ts.
  * One cluster and one app are shared, in order; each case leaves the cluster settled for the next.
+ *
+ * The suite runs twice: on Nest 11, the repo's own, in this process; on Nest 12 as its own process, the sample's
+ * sources in a project that installed the packed library with Nest 12 and every feature's peers
+ * (test/helpers/sample-on-nest.ts). Same cases, same bounds.
  */
-const BASE_PORT = 27500;
+const RUNTIMES = [
+  { nest: '11', basePort: 27500 },
+  { nest: '12', basePort: 27580, appPort: 27590 },
+] as const;
 jest.setTimeout(120_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,20 +69,33 @@ interface Figures extends HttpLoadSummary {
   oldMaster?: Omit<OldMasterReport, 'commands' | 'appClients'> & { appConnections: string[] };
 }
 
-describe('sample app on the local HA cluster', () => {
+describe.each(RUNTIMES)('sample app on Nest $nest on the local HA cluster', (runtime) => {
   let cluster: LocalCluster;
-  let sample: SampleApp;
+  let sample: { url: string; close(): Promise<unknown> };
   const figures: Record<string, Figures> = {};
+  const scratch = mkdtempSync(join(tmpdir(), `sample-nest${runtime.nest}-`));
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({ basePort: BASE_PORT, downAfterMs: 2000, failoverTimeoutMs: 5000 });
-    sample = await startSampleApp(sampleEnv(cluster));
-  });
+    cluster = await LocalCluster.start({
+      basePort: runtime.basePort,
+      downAfterMs: 2000,
+      failoverTimeoutMs: 5000,
+    });
+    if (!('appPort' in runtime)) {
+      sample = await startSampleApp(sampleEnv(cluster));
+      return;
+    }
+    const build = prepareSampleOnNest(runtime.nest, scratch);
+    expect(build.version.split('.')[0]).toBe(runtime.nest);
+    const child = await build.start(sampleEnv(cluster), runtime.appPort);
+    sample = { url: child.url, close: () => child.stop() };
+  }, 600_000);
 
   afterAll(async () => {
     await sample?.close();
     await cluster?.stop();
-    console.log(`sample e2e figures ${JSON.stringify(figures)}`);
+    rmSync(scratch, { recursive: true, force: true });
+    console.log(`sample e2e figures on Nest ${runtime.nest} ${JSON.stringify(figures)}`);
   });
 
   /**

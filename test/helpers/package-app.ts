@@ -189,6 +189,15 @@ export function runJson(dir: string, script: string, args: string[], env: NodeJS
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
+const ROOT = join(__dirname, '..', '..');
+
+/** Builds the library and packs it as a user receives it; returns the tarball's path, in `dest`. */
+export function packLibrary(dest: string): string {
+  run('npm', ['run', 'build:lib'], ROOT);
+  const out = run('npm', ['pack', '--pack-destination', dest], join(ROOT, 'dist', 'libs', 'redis-ha'));
+  return join(dest, out.trim().split('\n').pop()!);
+}
+
 /** A scratch project in `dir` with the tarball and the peers of `features` installed, and the app's sources. */
 export function installApp(dir: string, tarball: string, nest: Nest, features: readonly Feature[]): void {
   mkdirSync(dir, { recursive: true });

@@ -19,23 +19,24 @@ export interface SampleProcess {
 }
 
 /**
- * Starts the app with exactly `env` (plus PATH) on `port` and resolves once it logged that it listens.
+ * Starts the app with exactly `env` (plus PATH) on `port` and resolves once it logged that it listens; `from`
+ * the repo's sources under ts-node unless told otherwise (test/helpers/sample-on-nest.ts runs another build).
  * Rejects with its output when it exits first or takes longer than `timeoutMs` (ts-node compiles it first).
  */
 export async function spawnSample(
   env: Record<string, string>,
   port: number,
   timeoutMs = 60_000,
+  from: { cwd: string; args: string[] } = {
+    cwd: ROOT,
+    args: ['-r', 'ts-node/register/transpile-only', 'apps/sample/src/main.ts'],
+  },
 ): Promise<SampleProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', 'apps/sample/src/main.ts'],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, from.args, {
+    cwd: from.cwd,
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const collect = (stream: NodeJS.ReadableStream) => {
     let rest = '';
