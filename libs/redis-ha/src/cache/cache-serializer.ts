@@ -138,15 +138,19 @@ export class CacheSerializer {
     private readonly onReject: (err: Error) => void = () => undefined,
   ) {}
 
-  readonly serialize = (data: CacheEnvelope): string => {
-    if (data.value === undefined) return SKIP_ENTRY;
+  readonly serialize = (data: CacheEnvelope): string =>
+    this.serializeEntry(data.value, data.expires, data.delta);
+
+  /** `serialize({ value, expires, delta })` without building the envelope. */
+  serializeEntry(value: unknown, expires?: number, delta?: number): string {
+    if (value === undefined) return SKIP_ENTRY;
     try {
-      return this.encode(data);
+      return this.encode(value, expires, delta);
     } catch (err) {
       this.onReject(err as Error);
       throw err;
     }
-  };
+  }
 
   readonly deserialize = <T = unknown>(text: string): CacheEnvelope<T> => {
     const plain = plainStringEntry(text);
@@ -154,10 +158,10 @@ export class CacheSerializer {
     return text.includes(TAG_IN_TEXT) ? JSON.parse(text, reviver) : JSON.parse(text);
   };
 
-  private encode(data: CacheEnvelope): string {
-    let text = `{"value":${encodeValue(data.value)}`;
-    if (typeof data.expires === 'number') text += `,"expires":${data.expires}`;
-    if (typeof data.delta === 'number') text += `,"delta":${data.delta}`;
+  private encode(value: unknown, expires: number | undefined, delta: number | undefined): string {
+    let text = `{"value":${encodeValue(value)}`;
+    if (typeof expires === 'number') text += `,"expires":${expires}`;
+    if (typeof delta === 'number') text += `,"delta":${delta}`;
     text += '}';
     // length counts UTF-16 units: a byte count is only needed when it might exceed the limit.
     if (text.length * 3 > this.maxValueBytes) {
