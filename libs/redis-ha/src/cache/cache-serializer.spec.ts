@@ -143,4 +143,26 @@ describe('CacheSerializer', () => {
     ])
       expect(() => serializer.deserialize(text)).toThrow(SyntaxError);
   });
+
+  it('agrees with JSON on every UTF-16 code unit, alone in a string', () => {
+    const read = (text: string, parse: (t: string) => { value: unknown; expires?: number }) => {
+      try {
+        const { value, expires } = parse(text);
+        return `${String(value)} ${expires}`;
+      } catch (err) {
+        return err instanceof SyntaxError ? 'SyntaxError' : String(err);
+      }
+    };
+    const differ: number[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      const value = String.fromCharCode(code);
+      const text = `{"value":"${value}","expires":1}`;
+      if (
+        encodeValue(value) !== JSON.stringify(value) ||
+        read(text, serializer.deserialize) !== read(text, JSON.parse)
+      )
+        differ.push(code);
+    }
+    expect(differ).toEqual([]);
+  });
 });

@@ -87,10 +87,11 @@ function isPlainScalar(value: unknown): boolean {
 
 /**
  * What JSON.stringify escapes in a string: `"`, `\`, characters below a space and lone surrogates (any surrogate
- * here, pairs too, goes the slow way); the last two written as the complement of two ranges, so that the pattern
- * holds no control character. A string without any is its JSON text between quotes.
+ * here, pairs too, goes the slow way). Written as the complement of what needs no escape (one class, no
+ * alternative: faster, and the pattern holds no control character). A string without any is its JSON text
+ * between quotes.
  */
-const JSON_ESCAPED = /["\\]|[^ -\ud7ff\ue000-\uffff]/;
+const JSON_ESCAPED = /[^ !#-[\]-\ud7ff\ue000-\uffff]/;
 
 /** The JSON text of one value (with tags where plain JSON would not read back equal). */
 export function encodeValue(value: unknown): string {
