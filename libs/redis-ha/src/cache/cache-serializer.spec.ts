@@ -105,4 +105,64 @@ describe('CacheSerializer', () => {
     expect(encodeValue(3)).toBe('3');
     expect(encodeValue(null)).toBe('null');
   });
+
+  const strings = [
+    'v'.repeat(100),
+    '',
+    'quote " inside',
+    'back\\slash',
+    'tab\tnew\nline\u0000nul\u001f',
+    'del \u007f, line sep \u2028, slash /',
+    'pair \ud83d\udc18 and lone \ud800 \udc00',
+    ',"expires":1}',
+    '"$t"',
+  ];
+  it.each(strings)('writes strings exactly as JSON.stringify does: %j', (value) => {
+    expect(encodeValue(value)).toBe(JSON.stringify(value));
+  });
+
+  it.each(strings)('reads string entries exactly as JSON.parse does: %j', (value) => {
+    const text = serializer.serialize({ value, expires: 1_733_000_000_000 });
+    expect(serializer.deserialize(text)).toStrictEqual(JSON.parse(text));
+  });
+
+  it('reads entries that only look like a plain string entry as JSON.parse does, or throws as it does', () => {
+    const parsed = [
+      '{"value":"a","expires":1,"delta":2}',
+      '{"value":"a","expires":1.5}',
+      '{"value":"a","expires":12345678901234567890}',
+      '{"value":"a","delta":2}',
+      '{"value":"a"}',
+      '{"value":"a","expires":9}',
+    ];
+    for (const text of parsed) expect(serializer.deserialize(text)).toStrictEqual(JSON.parse(text));
+    for (const text of [
+      '{"value":"a","expires":01}',
+      '{"value":"a","expires":1',
+      '{"value":"\u0001","expires":1}',
+    ])
+      expect(() => serializer.deserialize(text)).toThrow(SyntaxError);
+  });
+
+  it('agrees with JSON on every UTF-16 code unit, alone in a string', () => {
+    const read = (text: string, parse: (t: string) => { value: unknown; expires?: number }) => {
+      try {
+        const { value, expires } = parse(text);
+        return `${String(value)} ${expires}`;
+      } catch (err) {
+        return err instanceof SyntaxError ? 'SyntaxError' : String(err);
+      }
+    };
+    const differ: number[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      const value = String.fromCharCode(code);
+      const text = `{"value":"${value}","expires":1}`;
+      if (
+        encodeValue(value) !== JSON.stringify(value) ||
+        read(text, serializer.deserialize) !== read(text, JSON.parse)
+      )
+        differ.push(code);
+    }
+    expect(differ).toEqual([]);
+  });
 });

@@ -85,8 +85,18 @@ function isPlainScalar(value: unknown): boolean {
   return type === 'number' && Number.isFinite(value) && !Object.is(value, -0);
 }
 
+/**
+ * What JSON.stringify escapes in a string: `"`, `\`, characters below a space and lone surrogates (any surrogate
+ * here, pairs too, goes the slow way). Written as the complement of what needs no escape (one class, no
+ * alternative: faster, and the pattern holds no control character). A string without any is its JSON text
+ * between quotes.
+ */
+const JSON_ESCAPED = /[^ !#-[\]-\ud7ff\ue000-\uffff]/;
+
 /** The JSON text of one value (with tags where plain JSON would not read back equal). */
 export function encodeValue(value: unknown): string {
+  // Strings are most values: a regex test and a concatenation cost half of JSON.stringify's scan and copy.
+  if (typeof value === 'string') return JSON_ESCAPED.test(value) ? JSON.stringify(value) : `"${value}"`;
   if (isPlainScalar(value)) return JSON.stringify(value);
   let text: string | undefined;
   try {
@@ -99,6 +109,28 @@ export function encodeValue(value: unknown): string {
   return text;
 }
 
+const ENTRY_HEAD = '{"value":"';
+const ENTRY_EXPIRES = '","expires":';
+/** A backslash or a character below a space (see `JSON_ESCAPED`). */
+const BACKSLASH_OR_CONTROL = /\\|[^ -\uffff]/;
+const EPOCH_MS = /^[1-9][0-9]{0,15}$/;
+
+/**
+ * `{"value":"<string>","expires":<ms>}`, the entry of a string set through `CACHE_MANAGER`, read without
+ * JSON.parse (half its cost): the string has no `"`, no `\` and no control character, so JSON.parse would
+ * return its text as is. Undefined for any other text, which JSON.parse then reads.
+ */
+function plainStringEntry(text: string): CacheEnvelope<string> | undefined {
+  if (!text.startsWith(ENTRY_HEAD)) return undefined;
+  const end = text.indexOf('"', ENTRY_HEAD.length);
+  if (end < 0 || !text.startsWith(ENTRY_EXPIRES, end) || text.charCodeAt(text.length - 1) !== 0x7d)
+    return undefined;
+  const value = text.slice(ENTRY_HEAD.length, end);
+  const expires = text.slice(end + ENTRY_EXPIRES.length, -1);
+  if (BACKSLASH_OR_CONTROL.test(value) || !EPOCH_MS.test(expires)) return undefined;
+  return { value, expires: Number(expires) };
+}
+
 /** Serializes envelopes and refuses those over `maxValueBytes`; one instance per cache. */
 export class CacheSerializer {
   constructor(
@@ -107,24 +139,30 @@ export class CacheSerializer {
     private readonly onReject: (err: Error) => void = () => undefined,
   ) {}
 
-  readonly serialize = (data: CacheEnvelope): string => {
-    if (data.value === undefined) return SKIP_ENTRY;
+  readonly serialize = (data: CacheEnvelope): string =>
+    this.serializeEntry(data.value, data.expires, data.delta);
+
+  /** `serialize({ value, expires, delta })` without building the envelope. */
+  serializeEntry(value: unknown, expires?: number, delta?: number): string {
+    if (value === undefined) return SKIP_ENTRY;
     try {
-      return this.encode(data);
+      return this.encode(value, expires, delta);
     } catch (err) {
       this.onReject(err as Error);
       throw err;
     }
-  };
+  }
 
   readonly deserialize = <T = unknown>(text: string): CacheEnvelope<T> => {
+    const plain = plainStringEntry(text);
+    if (plain !== undefined) return plain as CacheEnvelope<T>;
     return text.includes(TAG_IN_TEXT) ? JSON.parse(text, reviver) : JSON.parse(text);
   };
 
-  private encode(data: CacheEnvelope): string {
-    let text = `{"value":${encodeValue(data.value)}`;
-    if (typeof data.expires === 'number') text += `,"expires":${data.expires}`;
-    if (typeof data.delta === 'number') text += `,"delta":${data.delta}`;
+  private encode(value: unknown, expires: number | undefined, delta: number | undefined): string {
+    let text = `{"value":${encodeValue(value)}`;
+    if (typeof expires === 'number') text += `,"expires":${expires}`;
+    if (typeof delta === 'number') text += `,"delta":${delta}`;
     text += '}';
     // length counts UTF-16 units: a byte count is only needed when it might exceed the limit.
     if (text.length * 3 > this.maxValueBytes) {

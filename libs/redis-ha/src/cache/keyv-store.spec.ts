@@ -21,6 +21,10 @@ function setup() {
       if (raw !== SKIP_ENTRY) entries.set(key, raw);
       return { stored: raw === SKIP_ENTRY ? 'skipped' : 'redis' };
     },
+    setValue: async (key: string, value: unknown, ttl: number) => {
+      await store.set(key, serializer.serializeEntry(value, Date.now() + ttl), ttl);
+      return true;
+    },
     delete: async (key: string) => entries.delete(key),
     clear: async () => entries.clear(),
   };

@@ -92,8 +92,7 @@ function directSet(viaKeyv: KeyvGetSet, store: RedisHaCacheStore, ownHooksOnly: 
     if (!ownHooksOnly()) return viaKeyv.set(key, value, ttl);
     const ttlMs = ttl !== undefined && ttl > 0 ? ttl : store.keys.ttlMs(key);
     try {
-      const raw = store.serializer.serialize({ value, expires: Date.now() + ttlMs });
-      return store.set(key, raw, ttlMs).then(() => true);
+      return store.setValue(key, value, ttlMs);
     } catch (err) {
       return Promise.reject(err);
     }

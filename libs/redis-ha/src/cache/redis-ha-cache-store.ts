@@ -49,13 +49,8 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     this.serializer = new CacheSerializer(this.config.maxValueBytes, () => this.metrics.rejectedWrites++);
     this.recent = new RecentWrites(this.config.readYourWritesMs);
 
-    this.fallback = new FallbackController(
-      this.config,
-      status,
-      metrics,
-      redisRecovery(() => this.writer?.client, this.keys),
-      this.logger,
-    );
+    const recovery = redisRecovery(() => this.writer?.client, this.keys);
+    this.fallback = new FallbackController(this.config, status, metrics, recovery, this.logger);
     if (this.config.enabled) {
       this.connections = new CacheConnections(factory, root.connection, config, topology);
       this.connections.switchOnClose(this.fallback, () => this.closing);
@@ -121,11 +116,22 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
    * Stores a serialized entry for `ttlMs` (when absent or <= 0: the namespace's TTL, else `CACHE_TTL_SECONDS`).
    * `waitReplicas` (default: the namespace's or `CACHE_WAIT_REPLICAS`) > 0 makes the write durable.
    */
-  async set(key: string, raw: string, ttlMs?: number, waitReplicas?: number): Promise<CacheWriteResult> {
-    if (!this.writer) return SKIPPED;
+  set(key: string, raw: string, ttlMs?: number, waitReplicas?: number): Promise<CacheWriteResult> {
+    return this.write(key, raw, ttlMs, waitReplicas, false) as Promise<CacheWriteResult>;
+  }
+
+  /** Keyv's `set()` (`CACHE_MANAGER`'s hot path), in the write's one async step; bad input throws here. */
+  setValue(key: string, value: unknown, ttlMs: number): Promise<boolean> {
+    const raw = this.serializer.serializeEntry(value, Date.now() + ttlMs);
+    return this.write(key, raw, ttlMs, undefined, true) as Promise<boolean>;
+  }
+
+  /** `set()`, answering `true` instead of the result when `asTrue`. */
+  private async write(key: string, raw: string, ttlMs?: number, waitReplicas?: number, asTrue = false) {
+    if (!this.writer) return asTrue || SKIPPED;
     if (raw === SKIP_ENTRY) {
       this.metrics.skippedWrites++;
-      return SKIPPED;
+      return asTrue || SKIPPED;
     }
     const redisKey = this.keys.redisKey(key);
     const ttl = ttlMs !== undefined && ttlMs > 0 ? Math.ceil(ttlMs) : this.keys.ttlMs(key);
@@ -133,30 +139,24 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     if (!this.fallback.active) {
       try {
         const wait = waitReplicas ?? this.keys.waitReplicas(key);
-        const durable =
-          wait > 0
-            ? await countedDurableSet(
-                this.connections!.durable,
-                this.config,
-                this.metrics,
-                redisKey,
-                raw,
-                ttl,
-                wait,
-              )
-            : undefined;
+        const durable = wait > 0 ? await this.durableSet(redisKey, raw, ttl, wait) : undefined;
         if (!durable) await this.writer.client.set(redisKey, raw, 'PX', ttl);
         this.fallback.success();
         this.fallback.written(key);
         this.metrics.sets++;
-        return durable ? { stored: 'redis', durable } : STORED;
+        return asTrue || (durable ? { stored: 'redis', durable } : STORED);
       } catch (err) {
         this.fallback.failure(err);
       }
     }
     this.fallback.set(key, raw, ttl);
     this.metrics.fallbackSets++;
-    return { stored: this.fallback.memory ? 'fallback' : 'dropped' };
+    return asTrue || { stored: this.fallback.memory ? 'fallback' : 'dropped' };
+  }
+
+  private durableSet(redisKey: string, raw: string, ttl: number, wait: number) {
+    const durable = this.connections!.durable;
+    return countedDurableSet(durable, this.config, this.metrics, redisKey, raw, ttl, wait);
   }
 
   async delete(key: string): Promise<boolean> {
