@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 import {
+  ALL_FEATURES,
   CORE_PEERS,
   FEATURES,
   installApp,
@@ -16,7 +17,6 @@ import {
 
 const ROOT = join(__dirname, '..');
 const DIST = join(ROOT, 'dist', 'libs', 'redis-ha');
-const ALL_FEATURES = Object.keys(FEATURES) as Feature[];
 
 // Each combination of features a user may install, on each Nest major: the app installs the core peers plus the
 // peers of its features only, and must boot and work without the others.

@@ -15,6 +15,7 @@ export const FEATURES: Record<Feature, { subpath: string; peers: string[] }> = {
   queue: { subpath: 'nestjs-redis-ha/queue', peers: ['@nestjs/bullmq', 'bullmq'] },
   health: { subpath: 'nestjs-redis-ha/health', peers: ['@nestjs/terminus', 'prom-client'] },
 };
+export const ALL_FEATURES = Object.keys(FEATURES) as Feature[];
 
 // Majors per package; the other @nestjs/* follow Nest's (@nestjs/cache-manager jumped from 3 to 12 with Nest 12).
 const MAJOR: Record<string, string> = {

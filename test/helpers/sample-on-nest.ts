@@ -1,12 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import * as ts from 'typescript';
-import { installApp, packLibrary, type Feature, type Nest } from './package-app';
+import { ALL_FEATURES, installApp, packLibrary, type Nest } from './package-app';
 import { spawnSample, type SampleProcess } from './sample-process';
 
 const ROOT = join(__dirname, '..', '..');
 const SAMPLE_SRC = join(ROOT, 'apps', 'sample', 'src');
-const EVERY_FEATURE: Feature[] = ['cache', 'queue', 'health'];
 
 /**
  * The sample app (apps/sample) as a user on another Nest major runs it: a scratch project in `dir` installs the
@@ -19,7 +18,7 @@ export function prepareSampleOnNest(
   nest: Nest,
   dir: string,
 ): { version: string; start(env: Record<string, string>, port: number): Promise<SampleProcess> } {
-  installApp(dir, packLibrary(dir), nest, EVERY_FEATURE);
+  installApp(dir, packLibrary(dir), nest, ALL_FEATURES);
   transpileSample(join(dir, 'sample'));
   const version = JSON.parse(
     readFileSync(join(dir, 'node_modules', '@nestjs', 'core', 'package.json'), 'utf8'),
