@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { CommandTimeoutError } from '@app/redis-ha';
 
 interface WriteRecord {
   seq: number;
@@ -20,6 +21,7 @@ export interface WriteLoadReport {
   longestCommandMs: number;
   /** When the last write that failed was issued (0 when none failed). */
   lastFailedIssuedAt: number;
+  /** Distinct errors: the class name for the command timeout's errors, else the message (at most 5). */
   errors: string[];
 }
 
@@ -70,7 +72,12 @@ export class WriteLoad {
     this.records.push(record);
     const promise = this.client.set(`${this.prefix}${record.seq}`, String(record.seq)).then(
       () => Object.assign(record, { ok: true, doneAt: Date.now() }),
-      (err: Error) => Object.assign(record, { ok: false, doneAt: Date.now(), error: err.message }),
+      (err: Error) =>
+        Object.assign(record, {
+          ok: false,
+          doneAt: Date.now(),
+          error: err instanceof CommandTimeoutError ? err.name : err.message,
+        }),
     );
     this.pending.add(promise);
     void promise.finally(() => this.pending.delete(promise));

@@ -15,6 +15,7 @@ export { REDIS_HA_TOPOLOGY, type Topology, type TopologyDescription } from './to
 export * from './decorators/inject-redis.decorator';
 export * from './errors/redis-ha-config.error';
 export * from './errors/redis-ha-connection.error';
+export * from './errors/command-timeout.error';
 export { MissingPeerError } from './errors/missing-peer.error';
 // The features' shared state, held by the core so health and metrics can read it whichever features exist.
 export { CacheStatus, type CacheMode } from './cache/cache-status';

@@ -1,5 +1,14 @@
 import type Redis from 'ioredis';
-import { forEachPendingCommand, type PendingCommand } from '../internals/ioredis';
+import { forEachPendingCommand, neverSendSettled, type PendingCommand } from '../internals/ioredis';
+import { CommandOutcomeUnknownError, CommandTimeoutError } from '../errors/command-timeout.error';
+
+/** Commands of one client that the deadline rejected, by what the caller was told (for metrics). */
+export interface ExpiredCommands {
+  /** Never written: rejected with `CommandTimeoutError`; they did not run and never will. */
+  notSent: number;
+  /** Written, no reply: rejected with `CommandOutcomeUnknownError`; they may have run. */
+  unknown: number;
+}
 
 /** When the sweep first saw a command: a property of ours on ioredis' Command object. */
 type SeenCommand = PendingCommand & { [SEEN]?: number };
@@ -8,21 +17,34 @@ const SEEN = Symbol('redis-ha:first-seen');
 
 /**
  * Bounds every command of `client` by `timeoutMs`: queued during a failover (ioredis' offline queue) or sent and
- * unanswered (a hung server). ioredis' own `commandTimeout` arms one timer per command, which costs ~5-8 % of
- * GET/SET throughput at 50 in flight; this sweeps both queues every `timeoutMs / 10` (at most 100 ms) instead,
- * so a command fails with ioredis' own "Command timed out" between `timeoutMs` and one sweep later.
- * Reads ioredis' queues through `forEachPendingCommand` (internals/ioredis.ts).
+ * unanswered (a hung server, a lost connection). ioredis' own `commandTimeout` arms one timer per command, which
+ * costs ~5-8 % of GET/SET throughput at 50 in flight, and its rejected commands stay queued: ioredis writes them
+ * once the connection is back, so a caller told "timed out" finds the write applied. This sweeps the queues
+ * every `timeoutMs / 10` (at most 100 ms) instead, rejects a command between `timeoutMs` and one sweep later
+ * with an error that says whether it can have run (`CommandTimeoutError` / `CommandOutcomeUnknownError`), and
+ * makes the client skip settled commands when it flushes or resends (`neverSendSettled`), so a command rejected
+ * before it was written never runs. Returns the counts of rejected commands, which it keeps up to date.
  */
-export function enforceCommandDeadline(client: Redis, timeoutMs: number): void {
+export function enforceCommandDeadline(client: Redis, timeoutMs: number): ExpiredCommands {
+  const expired: ExpiredCommands = { notSent: 0, unknown: 0 };
+  neverSendSettled(client);
   const every = Math.max(10, Math.min(100, Math.floor(timeoutMs / 10)));
   const timer = setInterval(() => {
     if (client.status === 'end') return clearInterval(timer);
     const now = Date.now();
-    forEachPendingCommand(client, (command: SeenCommand) => {
+    forEachPendingCommand(client, (command: SeenCommand, sent) => {
       const seen = command[SEEN];
       if (seen === undefined) command[SEEN] = now;
-      else if (now - seen >= timeoutMs) command.reject(new Error('Command timed out'));
+      else if (now - seen < timeoutMs) return;
+      else if (sent) {
+        expired.unknown++;
+        command.reject(new CommandOutcomeUnknownError(command.name ?? 'command', timeoutMs));
+      } else {
+        expired.notSent++;
+        command.reject(new CommandTimeoutError(command.name ?? 'command', timeoutMs));
+      }
     });
   }, every);
   timer.unref();
+  return expired;
 }

@@ -4,7 +4,7 @@ import type { HostPort } from '../config/connection.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
 import { assertIoredisInternals } from '../internals/ioredis-check';
-import { enforceCommandDeadline } from './command-deadline';
+import { enforceCommandDeadline, type ExpiredCommands } from './command-deadline';
 import { watchConnection } from '../events/connection-events';
 import { buildRedisOptions } from './connection-options';
 import { buildSentinelOptions } from '../topology/sentinel/sentinel-options';
@@ -12,12 +12,19 @@ import type { ConnectionRole } from '../config/connection-role';
 import { RedisHaEvents } from '../events/redis-ha-events';
 import { REDIS_HA_TOPOLOGY, type Topology } from '../topology/topology';
 
-export type ClientHook = (client: Redis, role: ConnectionRole, name: string) => void;
+export type ClientHook = (
+  client: Redis,
+  role: ConnectionRole,
+  name: string,
+  expired?: ExpiredCommands,
+) => void;
 
 export interface OwnedClient {
   name: string;
   role: ConnectionRole;
   client: Redis;
+  /** Commands its command timeout rejected; absent for roles without one (blocking, subscriber). */
+  expired?: ExpiredCommands;
 }
 
 /** How long `quit()` may take on shutdown before the socket is simply closed. */
@@ -58,17 +65,17 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
   create(role: ConnectionRole, name: string, overrides: RedisOptions = {}): Redis {
     const { commandTimeout, ...options } = this.options(role, name, overrides);
     const client = new Redis(options);
-    if (commandTimeout) enforceCommandDeadline(client, commandTimeout);
+    const expired = commandTimeout ? enforceCommandDeadline(client, commandTimeout) : undefined;
     watchConnection(client, name, role, this.events);
-    this.owned.push({ name, role, client });
-    for (const hook of this.hooks) hook(client, role, name);
+    this.owned.push({ name, role, client, expired });
+    for (const hook of this.hooks) hook(client, role, name, expired);
     return client;
   }
 
   /** Runs `hook` on every client created so far and from now on (metrics instrument clients this way). */
   addClientHook(hook: ClientHook): void {
     this.hooks.push(hook);
-    for (const { client, role, name } of this.owned) hook(client, role, name);
+    for (const { client, role, name, expired } of this.owned) hook(client, role, name, expired);
   }
 
   /** The clients the factory owns, for health checks and metrics. */

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import Redis, { AbstractConnector } from 'ioredis';
 import { checkInternals, installedVersion, runOnce, type AssertInternalsOptions } from './check-internals';
 
@@ -18,10 +21,13 @@ export function probeIoredisInternals(): string[] {
   if (!isDeque(client.commandQueue)) missing.push('Redis#commandQueue (a deque with length and peekAt)');
   if (!isDeque((client as unknown as { offlineQueue?: unknown }).offlineQueue))
     missing.push('Redis#offlineQueue (a deque with length and peekAt)');
+  if (!/self\.prevCommandQueue = self\.commandQueue/.test(eventHandlerSource()))
+    missing.push('Redis#prevCommandQueue (commands written on a connection that closed)');
   if (typeof client.sendCommand !== 'function') missing.push('Redis#sendCommand');
   if (!/\.stream\s*=/.test(Redis.toString())) missing.push('Redis#stream (the current socket)');
   const command = new Redis.Command('get', ['redis-ha:internals-probe']);
   if (typeof command.isSettled !== 'boolean') missing.push('Command#isSettled');
+  if (!(command.promise instanceof Promise)) missing.push('Command#promise');
   if (typeof command.resolve !== 'function' || typeof command.reject !== 'function')
     missing.push('Command#resolve / Command#reject');
   command.resolve(null); // settles the probe's promise
@@ -29,6 +35,16 @@ export function probeIoredisInternals(): string[] {
   if (!/this\.stream\b/.test(String(AbstractConnector?.prototype?.disconnect)))
     missing.push('AbstractConnector#stream (the socket its disconnect() ends)');
   return missing;
+}
+
+/** ioredis' connection event handlers (where `prevCommandQueue` is filled), or '' if the file moved. */
+function eventHandlerSource(): string {
+  try {
+    const entry = createRequire(__filename).resolve('ioredis');
+    return readFileSync(join(dirname(entry), 'redis', 'event_handler.js'), 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 const state = { done: false };

@@ -4,6 +4,7 @@ import { assertIoredisInternals, probeIoredisInternals } from './ioredis-check';
 import {
   currentSocket,
   forEachPendingCommand,
+  neverSendSettled,
   patchSendCommand,
   remoteEndpoint,
   type PendingCommand,
@@ -130,6 +131,61 @@ describe('ioredis internals', () => {
     expect(socket).toBeDefined();
     expect(socket).toBe((client as unknown as { stream: unknown }).stream);
     expect(remoteEndpoint(client)).toEqual({ host: '127.0.0.1', port });
+  });
+
+  /** A client that talks to the silent server without a handshake: its commands are written and never answered. */
+  const writingClient = (retryMs: number | null) => {
+    const client = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      enableReadyCheck: false,
+      protocol: 2,
+      disableClientInfo: true,
+      retryStrategy: () => retryMs,
+    });
+    client.on('error', () => undefined);
+    clients.push(client);
+    return client;
+  };
+  const sentFlags = (client: Redis) => {
+    const found: Array<[string | undefined, boolean]> = [];
+    forEachPendingCommand(client, (command, sent) => found.push([command.name, sent]));
+    return found;
+  };
+
+  it('prevCommandQueue', async () => {
+    const client = writingClient(60_000); // reconnects only after the test: the lost command stays parked
+    client.get('k').catch(() => undefined);
+    await settle();
+    expect(client.status).toBe('ready');
+    expect(sentFlags(client)).toEqual([['get', true]]);
+    for (const socket of sockets) socket.destroy();
+    await settle();
+    expect(client.status).toBe('reconnecting');
+    const parked = (client as unknown as { prevCommandQueue?: { length: number } }).prevCommandQueue;
+    expect(parked?.length).toBe(1);
+    expect(sentFlags(client)).toEqual([['get', true]]);
+  });
+
+  it('Command.promise (a settled command is not written)', async () => {
+    const received: string[] = [];
+    const listener = (socket: Socket) => socket.on('data', (d) => received.push(d.toString()));
+    server.on('connection', listener);
+    try {
+      const client = writingClient(null);
+      neverSendSettled(client);
+      const first = client.get('first').catch((err: Error) => err.message);
+      expect(sentFlags(client)).toEqual([['get', false]]); // offline: the socket is still connecting
+      forEachPendingCommand(client, (command) => command.reject(new Error('rejected while queued')));
+      client.get('second').catch(() => undefined);
+      expect(await first).toBe('rejected while queued');
+      await settle();
+      expect(received.join('')).toContain('second');
+      expect(received.join('')).not.toContain('first');
+    } finally {
+      server.off('connection', listener);
+    }
   });
 
   it('AbstractConnector.check', () => {

@@ -12,6 +12,7 @@ import type { Command } from 'ioredis';
 
 /** A command still waiting in one of a client's queues, as the deadline sweep sees it. */
 export interface PendingCommand {
+  name?: string;
   isSettled?: boolean;
   reject(err: Error): void;
 }
@@ -23,19 +24,35 @@ interface CommandDeque {
 }
 
 /**
- * Calls `visit` for each unsettled command of `client`: first those written and awaiting a reply
- * (`commandQueue`, typed but `@ignore`), then those held while the client is not connected (`offlineQueue`,
- * private). Reads each queue in place with denque's `peekAt`; settled commands (`Command.isSettled`) are skipped.
- * Commands ioredis parks in `prevCommandQueue` between a lost connection and the next `ready` are not visited.
+ * Calls `visit(command, sent)` for each unsettled command of `client`. Sent (`sent: true`): written to a socket
+ * and awaiting a reply, in `commandQueue` (typed but `@ignore`) or in `prevCommandQueue` (private: written on a
+ * connection that closed; ioredis resends them on the next `ready`). Not sent: held while the client is not
+ * connected, in `offlineQueue` (private). Reads each queue in place with denque's `peekAt`; settled commands
+ * (`Command.isSettled`) are skipped.
  */
-export function forEachPendingCommand(client: Redis, visit: (command: PendingCommand) => void): void {
-  const queues = [client.commandQueue, (client as unknown as { offlineQueue?: CommandDeque }).offlineQueue];
-  for (const queue of queues as Array<CommandDeque | undefined>) {
-    for (let i = 0; queue && i < queue.length; i++) {
-      const command = queue.peekAt(i)?.command;
-      if (!command || command.isSettled) continue;
-      visit(command);
-    }
+export function forEachPendingCommand(
+  client: Redis,
+  visit: (command: PendingCommand, sent: boolean) => void,
+): void {
+  const queues = client as unknown as Record<
+    'prevCommandQueue' | 'offlineQueue',
+    CommandDeque | null | undefined
+  >;
+  const current = client.commandQueue as unknown as CommandDeque;
+  visitQueue(current, true, visit);
+  // The same deque as commandQueue from a close until the next connect gives the client a new one.
+  if (queues.prevCommandQueue !== current) visitQueue(queues.prevCommandQueue, true, visit);
+  visitQueue(queues.offlineQueue, false, visit);
+}
+
+function visitQueue(
+  queue: CommandDeque | null | undefined,
+  sent: boolean,
+  visit: (command: PendingCommand, sent: boolean) => void,
+): void {
+  for (let i = 0; queue && i < queue.length; i++) {
+    const command = queue.peekAt(i)?.command;
+    if (command && !command.isSettled) visit(command, sent);
   }
 }
 
@@ -76,4 +93,20 @@ export function currentSocket(client: SocketHolder): unknown {
 export function remoteEndpoint(client: SocketHolder): { host: string; port: number | undefined } | undefined {
   const stream = client.stream as { remoteAddress?: string; remotePort?: number } | undefined;
   return stream?.remoteAddress ? { host: stream.remoteAddress, port: stream.remotePort } : undefined;
+}
+
+/**
+ * Makes this client never write a command that is already settled (`Command.isSettled`, `Command.promise`):
+ * ioredis writes what its offline queue holds when the connection is back, and resends what was unanswered on
+ * a closed connection, without asking whether the caller was already given an error. With this, a command the
+ * deadline rejected before it was written never runs, and one rejected after it was written is not run again.
+ */
+export function neverSendSettled(client: Redis): void {
+  patchSendCommand(
+    client,
+    (send) =>
+      function sendUnsettled(this: Redis, command, stream) {
+        return command.isSettled ? command.promise : send.call(this, command, stream);
+      },
+  );
 }

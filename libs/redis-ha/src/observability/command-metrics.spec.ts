@@ -42,6 +42,21 @@ describe('CommandMetrics', () => {
     expect(client.sent).toHaveLength(2);
   });
 
+  it('reports the commands the command timeout rejected, by outcome, summed over the clients of a connection', async () => {
+    const metrics = new CommandMetrics([1]);
+    metrics.hook(new FakeClient() as unknown as Redis, 'writer', 'default', { notSent: 3, unknown: 1 });
+    const second = { notSent: 0, unknown: 0 };
+    metrics.hook(new FakeClient() as unknown as Redis, 'writer', 'default', second);
+    second.notSent = 2; // the deadline keeps its counts up to date; a scrape reads them then
+    const text = await scrape(metrics);
+    expect(text).toContain(
+      'test_command_timeouts_total{connection="default",role="writer",outcome="not_sent"} 5',
+    );
+    expect(text).toContain(
+      'test_command_timeouts_total{connection="default",role="writer",outcome="unknown"} 1',
+    );
+  });
+
   it('counts errors and connection losses, and reports the connection state', async () => {
     const metrics = new CommandMetrics([1]);
     const client = new FakeClient();

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ConnectionRole } from '../config/connection-role';
+import type { ExpiredCommands } from '../connection/command-deadline';
 import { patchSendCommand } from '../internals/ioredis';
 import { CallbackMetric, HistogramSeries, register, type Sample } from './callback-metric';
 
@@ -13,6 +14,7 @@ interface ClientStats {
   latency: HistogramSeries;
   errors: number;
   losses: number;
+  expired: ExpiredCommands[];
 }
 
 /**
@@ -31,7 +33,7 @@ export class CommandMetrics {
   ) {}
 
   /** For `RedisHaConnectionFactory.addClientHook`. */
-  readonly hook = (client: Redis, role: ConnectionRole, name: string): void => {
+  readonly hook = (client: Redis, role: ConnectionRole, name: string, expired?: ExpiredCommands): void => {
     const key = `${name}\u0000${role}`;
     let stats = this.stats.get(key);
     if (!stats) {
@@ -41,11 +43,13 @@ export class CommandMetrics {
         latency: new HistogramSeries(this.bounds),
         errors: 0,
         losses: 0,
+        expired: [],
       };
       this.stats.set(key, stats);
     }
     if (stats.clients.includes(client)) return;
     stats.clients.push(client);
+    if (expired) stats.expired.push(expired);
     watchLosses(client, stats);
     if (!WAITING_ROLES.has(role)) timeCommands(client, stats, this.sampleEvery);
   };
@@ -69,6 +73,22 @@ export class CommandMetrics {
         'Redis commands that failed (error reply, timeout, connection closed), by connection and role',
         'counter',
         () => all().map((s): Sample => ({ labels: s.labels, value: s.errors })),
+      ),
+    );
+    const sum = (s: ClientStats, outcome: keyof ExpiredCommands) =>
+      s.expired.reduce((n, e) => n + e[outcome], 0);
+    register(
+      registry,
+      new CallbackMetric(
+        `${prefix}command_timeouts_total`,
+        'Commands rejected by REDIS_COMMAND_TIMEOUT_MS, by outcome: not_sent (never written, did not run) or ' +
+          'unknown (written, no reply: may have run)',
+        'counter',
+        () =>
+          all().flatMap((s): Sample[] => [
+            { labels: { ...s.labels, outcome: 'not_sent' }, value: sum(s, 'notSent') },
+            { labels: { ...s.labels, outcome: 'unknown' }, value: sum(s, 'unknown') },
+          ]),
       ),
     );
     register(
