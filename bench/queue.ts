@@ -16,8 +16,9 @@
  *    old master.
  *
  * Last line: {"libraryJobsPerSec":…,"rawJobsPerSec":…,"ratio":…,"lostJobs":…,"duplicateJobs":…,"allDoneAfterKillMs":…,
- * "rawAllDoneAfterKillMs":…,"duplicateJobsSwitchover":…,"rawDuplicateJobsSwitchover":…} (lost/duplicates: library
- * durable, summed over the runs; allDone: the worst run).
+ * "rawAllDoneAfterKillMs":…,"failedAdds":…,"rawFailedAdds":…,"duplicateJobsSwitchover":…,"rawDuplicateJobsSwitchover":…}
+ * (lost/duplicates: library durable, summed over the runs; failedAdds: library durable + plain adds that failed
+ * across the SIGKILL runs; allDone: the worst run).
  */
 import 'reflect-metadata';
 import { Module, type INestApplicationContext } from '@nestjs/common';
@@ -366,12 +367,12 @@ async function main(): Promise<void> {
       note(`SIGKILL run ${r + 1}: ${JSON.stringify(row)}`);
       await rawKill.close();
     }
-    const sum = (k: 'durable' | 'plain' | 'raw', f: 'unfinished' | 'dup') =>
+    const sum = (k: 'durable' | 'plain' | 'raw', f: 'unfinished' | 'dup' | 'failedAdds') =>
       results.reduce((s, row) => s + row[k][f], 0);
     const worst = (k: 'durable' | 'plain' | 'raw') => Math.max(...results.map((row) => row[k].allDone));
     for (const k of ['durable', 'plain', 'raw'] as const) {
       note(
-        `SIGKILL x${KILL_RUNS}, ${k}: acknowledged but not completed by the end of the wait ${sum(k, 'unfinished')}, duplicates ${sum(k, 'dup')}, all done after the kill (ms): ${results.map((row) => row[k].allDone).join(' / ')}`,
+        `SIGKILL x${KILL_RUNS}, ${k}: acknowledged but not completed by the end of the wait ${sum(k, 'unfinished')}, duplicates ${sum(k, 'dup')}, failed adds ${sum(k, 'failedAdds')}, all done after the kill (ms): ${results.map((row) => row[k].allDone).join(' / ')}`,
       );
     }
 
@@ -389,6 +390,8 @@ async function main(): Promise<void> {
       duplicateJobs: sum('durable', 'dup'),
       allDoneAfterKillMs: worst('durable'),
       rawAllDoneAfterKillMs: worst('raw'),
+      failedAdds: sum('durable', 'failedAdds') + sum('plain', 'failedAdds'),
+      rawFailedAdds: sum('raw', 'failedAdds'),
       duplicateJobsSwitchover: switched.library,
       rawDuplicateJobsSwitchover: switched.raw,
     });

@@ -107,6 +107,18 @@ function expectResumeAfterSwitch(result: Outcome, switchMs: number): void {
   expect(result.inFlightDoneMs).toBeLessThanOrEqual(switchMs + 8000);
 }
 
+/**
+ * The producer waits out a failover shorter than the command timeout (10 s): adds issued during the switch wait
+ * and succeed. The only failures allowed are durable adds whose connection was lost between the add and its
+ * WAIT (the add was resent to the new master; QueueAddNotDurableError says the job may exist), at most the
+ * adds of the few milliseconds in flight at the fault.
+ */
+function expectAddsRodeTheFailover(producer: SteadyProducer): void {
+  const failures = [...producer.failed.values()];
+  expect(failures.filter((m) => !/connection changed before a replica confirmed it/.test(m))).toEqual([]);
+  expect(failures.length).toBeLessThanOrEqual(10);
+}
+
 describe('queues through failovers', () => {
   let cluster: LocalCluster;
   let env: Record<string, string>;
@@ -174,8 +186,7 @@ describe('queues through failovers', () => {
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBeLessThanOrEqual(result.inFlight.length);
     expectResumeAfterSwitch(result, switchMs);
-    // Producers fail fast (the 'producer' role): adds during the outage fail, the ones before it all count.
-    expect(producer.acked.size).toBeGreaterThan(JOBS / 2 - 50);
+    expectAddsRodeTheFailover(producer);
   });
 
   it('SIGKILL with a backlog (every fetch in flight): the jobs active at the kill finish within 8 s of the switch', async () => {
@@ -228,6 +239,7 @@ describe('queues through failovers', () => {
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBeLessThanOrEqual(result.inFlight.length);
     expectResumeAfterSwitch(result, switchMs);
+    expectAddsRodeTheFailover(producer);
   });
 
   it('manual SENTINEL FAILOVER (old master alive): duplicates within the jobs in flight at the switch', async () => {
@@ -252,6 +264,7 @@ describe('queues through failovers', () => {
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBeLessThanOrEqual(result.inFlight.length);
     expect(result.resumedMs).toBeLessThanOrEqual(5000);
+    expectAddsRodeTheFailover(producer);
   });
 
   it('after 5 failovers in a row every worker takes new jobs within 10 s of each switch', async () => {

@@ -92,14 +92,14 @@ describe('wiring through @nestjs/bullmq', () => {
     expect(qa.registry.workers.get('wired')?.[0]).toBeInstanceOf(RedisHaWorker);
     expect(qa.registry.queueEvents.get('wired')).toBe(events);
 
-    // Roles: a fail-fast producer, workers that wait out a failover, no ioredis keyPrefix anywhere.
+    // Roles: a producer and workers that wait out a failover, no ioredis keyPrefix anywhere.
     const queueClient = (await producer.queue.getBackend().client) as unknown as {
       options: Record<string, unknown>;
     };
     const workerClient = (await qa.worker('wired').getBackend().client) as unknown as {
       options: Record<string, unknown>;
     };
-    expect(queueClient.options).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    expect(queueClient.options).toMatchObject({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     expect(workerClient.options).toMatchObject({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     expect(queueClient.options.keyPrefix).toBeFalsy();
     expect(workerClient.options.keyPrefix).toBeFalsy();

@@ -8,13 +8,13 @@ function permanent(err: unknown): boolean {
 }
 
 /**
- * Runs `attempt` until it succeeds, retrying what a failover explains (the queue's producer connection fails
- * fast while the master is being replaced, a durable add whose replica did not confirm in time) every 50 to
- * 250 ms for up to `windowMs`, then rethrows the last error. `windowMs` 0 tries once.
+ * Runs `attempt` until it succeeds, retrying what a failover explains (an add the command timeout gave up on,
+ * a durable add whose replica did not confirm in time) every 50 to 250 ms for up to `windowMs`, then rethrows
+ * the last error. `windowMs` 0 tries once.
  *
- * The library's producer fails fast on purpose: how long a request may wait is the app's choice. This app
- * waits through a failover (a few seconds) rather than answer 503, so its users see a slow request instead of
- * an error. Only safe for idempotent attempts: the adds that go through here carry a job id.
+ * The library's producer already waits out a failover shorter than `REDIS_COMMAND_TIMEOUT_MS`; this window
+ * covers what is left (an unconfirmed durable add, a longer outage) for as long as the app chooses. Only safe
+ * for idempotent attempts: the adds that go through here carry a job id.
  */
 export async function withinRetryWindow<T>(windowMs: number, attempt: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + windowMs;

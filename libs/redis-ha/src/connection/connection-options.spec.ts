@@ -55,9 +55,13 @@ describe('ioredis options per role', () => {
     });
   });
 
-  it('producer: fails fast, no key prefix', () => {
+  it('producer: waits out a failover within the command timeout, no key prefix', () => {
     const o = buildRedisOptions(config, 'producer', 'queue', sentinel.route('producer'));
-    expect(o).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    expect(o).toMatchObject({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: config.commandTimeoutMs,
+    });
     expect(o.keyPrefix).toBeUndefined();
   });
 

@@ -32,7 +32,7 @@ export interface RegisterQueueOptions {
 }
 
 /**
- * The `Queue` behind `getQueueToken(name)`, with a fail-fast producer connection for adds, and the plan its
+ * The `Queue` behind `getQueueToken(name)`, with a producer connection for adds that waits out a failover, and the plan its
  * workers and QueueEvents are built from (blocking-role connections), filed in the module's plan map.
  * Connections are created by BullMQ from options (BullMQ owns and closes them): handing it ioredis instances
  * costs ~20% throughput (docs/failover-findings.md#raw-bullmq).
@@ -51,12 +51,16 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
       const { name } = options;
       // BullMQ waits for 'ready' and never calls connect() itself: these connections must not be lazy.
       const connect = { lazyConnect: false };
+      // A client the factory creates and owns (BullMQ shares it and leaves closing it to us), so adds get the
+      // command deadline: an add it rejects as not sent never happens (BullMQ building its own client from
+      // options would get ioredis' commandTimeout, which writes a rejected add once the master is back).
+      const producer = factory.create('producer', `queue:${name}`, connect);
       const queue = new RedisHaQueue(
         name,
         {
           ...options.queueOptions,
           prefix: settings.prefix,
-          connection: factory.options('producer', `queue:${name}`, connect) as QueueOptions['connection'],
+          connection: producer as QueueOptions['connection'],
         },
         { ...settings, durableAdds: options.durableAdds ?? settings.durableAdds },
       );

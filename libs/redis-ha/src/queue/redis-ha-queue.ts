@@ -23,7 +23,7 @@ export type RedisHaJobsOptions = JobsOptions & {
 
 /**
  * The `Queue` that `@InjectQueue()` gives for queues registered with `RedisHaModule.registerQueue()`: BullMQ's
- * queue on a fail-fast producer connection, whose `add()`/`addBulk()` refuse job data that JSON cannot store
+ * queue on a producer connection that waits out a failover (bounded by the command timeout), whose `add()`/`addBulk()` refuse job data that JSON cannot store
  * or that is too large (at the call site, before anything is written) and, when durable, resolve only once a
  * replica has the job.
  */
@@ -52,8 +52,8 @@ export class RedisHaQueue extends Queue {
 
   private async addDurably(name: string, data: unknown, opts: JobsOptions): Promise<Job> {
     const barrier = await this.replicaBarrier();
-    const ticket = barrier.ticket();
     const job = await super.add(name, data, opts);
+    const ticket = barrier.ticket(); // the socket that answered the add, before any other I/O can run
     await barrier.confirm(ticket, job.id);
     return job;
   }
@@ -70,8 +70,8 @@ export class RedisHaQueue extends Queue {
     });
     if (!durable) return super.addBulk(plain);
     const barrier = await this.replicaBarrier();
-    const ticket = barrier.ticket();
     const added = await super.addBulk(plain);
+    const ticket = barrier.ticket();
     await barrier.confirm(ticket, added.map((job) => job.id).join(','));
     return added;
   }

@@ -27,6 +27,26 @@ describe('ReplicaBarrier', () => {
     expect(client.waits).toEqual([['WAIT', 1, 500]]);
   });
 
+  it('sends one WAIT at a time: writes acknowledged while one is out share the next', async () => {
+    const client = new FakeClient();
+    let release: (n: number) => void = () => undefined;
+    client.answer = () => new Promise((resolve) => (release = resolve));
+    const barrier = new ReplicaBarrier(client, 'q', 1, 500);
+    const first = barrier.confirm(barrier.ticket(), 'a');
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.waits).toHaveLength(1);
+    const later = [barrier.confirm(barrier.ticket(), 'b'), barrier.confirm(barrier.ticket(), 'c')];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(client.waits).toHaveLength(1); // b and c wait for the WAIT in flight instead of queueing behind it
+    release(1);
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(client.waits).toHaveLength(2);
+    release(1);
+    await Promise.all(later);
+  });
+
   it('fails when fewer replicas confirmed than asked', async () => {
     const client = new FakeClient();
     client.answer = async () => 1;

@@ -7,7 +7,7 @@ export interface BarrierClient extends SocketHolder {
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
 }
 
-/** Which socket carried a write: a `WAIT` confirms only writes sent on its own socket. */
+/** Which socket answered a write: a `WAIT` confirms only writes answered on its own socket before it was sent. */
 export type WriteTicket = object | undefined;
 
 interface Joiner {
@@ -24,11 +24,17 @@ interface Joiner {
  *
  * ioredis resends unanswered commands after a reconnect, so a write and its `WAIT` can run on two different
  * connections, and then the `WAIT` confirms nothing about the write (one acknowledged write was lost this way:
- * docs/failover-findings.md#raw-ioredis-through-a-failover). A write is confirmed only when it went out on the
- * socket the `WAIT` was sent on and answered from.
+ * docs/failover-findings.md#raw-ioredis-through-a-failover). A write is confirmed only when it was answered on
+ * the socket the `WAIT` was sent on (after that answer) and answered from.
+ *
+ * One `WAIT` at a time: a `WAIT` holds every later command of its connection until it returns (up to its
+ * timeout when the replicas lag), so `WAIT`s sent back to back would make the adds behind them wait for the sum.
+ * Writes acknowledged while one is out join the next.
  */
 export class ReplicaBarrier {
   private batch: Joiner[] | undefined;
+  /** The `WAIT` in flight (or the last one): the next flush starts after it. */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: BarrierClient,
@@ -37,7 +43,12 @@ export class ReplicaBarrier {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Take this just before sending the write. */
+  /**
+   * Take this as soon as the write's reply came (in the same chain of microtasks: no I/O, so no reconnect, can
+   * come in between): the socket that answered it. A write ioredis resent after a reconnect (held in the offline
+   * queue during a failover, or unanswered on the lost connection) is answered on the new socket, and a `WAIT`
+   * sent there after it covers it.
+   */
   ticket(): WriteTicket {
     return this.client.status === 'ready' ? (currentSocket(this.client) as WriteTicket) : undefined;
   }
@@ -47,7 +58,10 @@ export class ReplicaBarrier {
     return new Promise((resolve, reject) => {
       if (!this.batch) {
         this.batch = [];
-        setImmediate(() => void this.flush());
+        // After the WAIT in flight, and one turn of the event loop later: a burst of adds shares one WAIT.
+        this.flushing = this.flushing
+          .then(() => new Promise<void>((next) => setImmediate(next)))
+          .then(() => this.flush());
       }
       this.batch.push({ ticket, jobId, resolve, reject });
     });
