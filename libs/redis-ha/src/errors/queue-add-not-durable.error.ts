@@ -10,6 +10,8 @@ export class QueueAddNotDurableError extends Error {
     readonly queueName: string,
     readonly jobId: string | undefined,
     reason: string,
+    /** `replicas`: too few replicas confirmed in time; `connection`: the connection was lost or changed first. */
+    readonly kind: 'replicas' | 'connection' = 'replicas',
   ) {
     super(
       `Job ${jobId ?? '(unknown id)'} was added to queue "${queueName}" but ${reason}; it may not survive a failover. Retry the add with the same jobId, or check the replicas (QUEUE_DURABLE_REPLICAS, QUEUE_DURABLE_TIMEOUT_MS)`,

@@ -2,6 +2,10 @@ import { Job, Queue, type JobsOptions, type QueueOptions } from 'bullmq';
 import { backendRedis } from '../internals/bullmq';
 import { checkPayload } from './payload-check';
 import { ReplicaBarrier, type BarrierClient } from './replica-barrier';
+import { QueueAddNotDurableError } from '../errors/queue-add-not-durable.error';
+
+/** A durable add whose confirmation failed because the connection went (a failover), not the replicas. */
+const lostConnection = (err: unknown) => err instanceof QueueAddNotDurableError && err.kind === 'connection';
 
 /** Per-queue behaviour of the library on top of BullMQ's `Queue`. */
 export interface RedisHaQueueSettings {
@@ -50,12 +54,25 @@ export class RedisHaQueue extends Queue {
     return this.addDurably(name, data, jobOpts);
   }
 
+  /**
+   * Adds, then confirms with the replica barrier. When the connection was lost or changed between the add and
+   * its `WAIT` (a failover), looks the job up on the new connection: if the new master has it, a `WAIT` there
+   * confirms it; if not (the old master never passed it on), adds it again and confirms that.
+   */
   private async addDurably(name: string, data: unknown, opts: JobsOptions): Promise<Job> {
     const barrier = await this.replicaBarrier();
     const job = await super.add(name, data, opts);
     const ticket = barrier.ticket(); // the socket that answered the add, before any other I/O can run
-    await barrier.confirm(ticket, job.id);
-    return job;
+    try {
+      await barrier.confirm(ticket, job.id);
+      return job;
+    } catch (err) {
+      if (!lostConnection(err) || !job.id) throw err;
+    }
+    const [kept] = await this.keptJobs([job.id]);
+    const again = kept ? job : await super.add(name, data, opts);
+    await barrier.confirm(barrier.ticket(), again.id);
+    return again;
   }
 
   override async addBulk(
@@ -72,8 +89,27 @@ export class RedisHaQueue extends Queue {
     const barrier = await this.replicaBarrier();
     const added = await super.addBulk(plain);
     const ticket = barrier.ticket();
-    await barrier.confirm(ticket, added.map((job) => job.id).join(','));
-    return added;
+    try {
+      await barrier.confirm(ticket, added.map((job) => job.id).join(','));
+      return added;
+    } catch (err) {
+      if (!lostConnection(err) || added.some((job) => !job.id)) throw err;
+    }
+    const kept = await this.keptJobs(added.map((job) => job.id as string));
+    const lost = plain.filter((_, i) => !kept[i]);
+    const readded = lost.length ? await super.addBulk(lost) : [];
+    const result = added.map((job, i) => (kept[i] ? job : (readded.shift() as Job)));
+    await barrier.confirm(barrier.ticket(), result.map((job) => job.id).join(','));
+    return result;
+  }
+
+  /**
+   * Whether each job exists, asked on the queue's connection; the caller takes the barrier's ticket right after
+   * (the socket that answered), so a `WAIT` sent there covers what was found.
+   */
+  private async keptJobs(ids: string[]): Promise<boolean[]> {
+    const found = await Promise.all(ids.map((id) => this.getJob(id)));
+    return found.map((job) => job !== undefined && job !== null);
   }
 
   private async replicaBarrier(): Promise<ReplicaBarrier> {

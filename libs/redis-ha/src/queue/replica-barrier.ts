@@ -81,7 +81,9 @@ export class ReplicaBarrier {
     const answeredOn = this.ticket();
     for (const joiner of joiners) {
       if (!joiner.ticket || joiner.ticket !== sentOn || answeredOn !== sentOn) {
-        joiner.reject(this.error(joiner, 'the connection changed before a replica confirmed it'));
+        joiner.reject(
+          this.error(joiner, 'the connection changed before a replica confirmed it', 'connection'),
+        );
       } else if (acked < this.replicas) {
         joiner.reject(
           this.error(
@@ -96,10 +98,11 @@ export class ReplicaBarrier {
   }
 
   private rejectAll(joiners: Joiner[], reason: string): void {
-    for (const joiner of joiners) joiner.reject(this.error(joiner, `no replica confirmed it (${reason})`));
+    for (const joiner of joiners)
+      joiner.reject(this.error(joiner, `no replica confirmed it (${reason})`, 'connection'));
   }
 
-  private error(joiner: Joiner, reason: string): QueueAddNotDurableError {
-    return new QueueAddNotDurableError(this.queueName, joiner.jobId, reason);
+  private error(joiner: Joiner, reason: string, kind?: 'connection'): QueueAddNotDurableError {
+    return new QueueAddNotDurableError(this.queueName, joiner.jobId, reason, kind);
   }
 }
