@@ -150,7 +150,7 @@ describe('sample app process through outages', () => {
     console.log(`sample outage figures ${JSON.stringify(figures)}`);
   });
 
-  it('two sentinels down: no failover; /health says why, holidays still answer, reports come back with the master', async () => {
+  it('two sentinels down: no failover; /health says why, holidays still answer; the restarted master is used once a majority of sentinels answers', async () => {
     await waitUntilSettled(cluster);
     await acceptReports(3);
     await cluster.stopSentinel(1);
@@ -185,17 +185,24 @@ describe('sample app process through outages', () => {
       expect(report.body.details.sentinels.problems.join(' ')).toMatch(/quorum lost/);
       expect(report.body.error.redis).toMatchObject({ status: 'down' });
 
-      const restartAt = Date.now();
+      // The master comes back while 2 of 3 sentinels are still down. The library does not reconnect on the word
+      // of one sentinel (a lone sentinel may be cut off with an old master, the majority having promoted
+      // another): the app stays unready, and reports are refused, until a majority of sentinels answers.
       await cluster.startNode(master);
+      await sleep(3_000);
+      expect((await request(app.url, '/health/ready')).status).toBe(503);
+      const sentinelsBackAt = Date.now();
+      await cluster.startSentinel(1);
+      await cluster.startSentinel(2);
       await poll(
         'ready again',
         async () => (await request(app.url, '/health/ready')).status === 200,
         20_000,
         200,
       );
-      const readyAfterMs = Date.now() - restartAt;
+      const readyAfterMs = Date.now() - sentinelsBackAt;
       const seen = await watch.stop();
-      figures['two-sentinels-down'] = { probes: seen.length, readyAfterMasterBackMs: readyAfterMs };
+      figures['two-sentinels-down'] = { probes: seen.length, readyAfterSentinelsBackMs: readyAfterMs };
       expect(seen.every((s) => s.live === 200 && s.holidays === 200)).toBe(true);
       expect(seen.some((s) => s.ready === 503 && s.cache === 'fallback')).toBe(true);
       // Ready means the writer answers and is a master. With min-replicas-to-write 1 the restarted master takes
@@ -210,8 +217,7 @@ describe('sample app process through outages', () => {
       );
       await acceptReports(1);
     } finally {
-      await cluster.startSentinel(1);
-      await cluster.startSentinel(2);
+      for (const index of [1, 2]) await cluster.startSentinel(index).catch(() => undefined); // no-op when up
     }
   });
 

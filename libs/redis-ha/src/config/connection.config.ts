@@ -52,6 +52,12 @@ export interface ConnectionConfig {
   tls?: TlsFiles;
   /** `REDIS_READ_FROM`: where `@InjectRedis('reader')` reads. @default 'replica-preferred' */
   readFrom: ReadFrom;
+  /**
+   * `REDIS_READ_MAX_LAG_MS`: replica reads (the reader, the cache's replica reads) leave a replica whose link to
+   * the master is down or whose data is older than this, and come back once it has caught up. 0 turns the watch
+   * off. @default 2000
+   */
+  readMaxLagMs: number;
   /** `REDIS_KEY_PREFIX`: ioredis `keyPrefix` of the writer and reader (never of BullMQ connections). @default '' */
   keyPrefix: string;
   /** `REDIS_CONNECT_TIMEOUT_MS`: bound of one connection attempt and of startup. @default 10000 */

@@ -157,6 +157,11 @@ describe('connection config from the environment', () => {
       'REDIS_SENTINEL_HOSTS: "s2" is not host:port',
     ],
     [
+      'the same sentinel listed twice (case of the host ignored)',
+      { REDIS_SENTINEL_HOSTS: 's1:26379,s2:26379,S1:26379' },
+      'REDIS_SENTINEL_HOSTS: lists S1:26379 more than once',
+    ],
+    [
       'port out of range in list',
       { REDIS_SENTINEL_ADDRS: 's1:99999' },
       'REDIS_SENTINEL_ADDRS: "s1:99999" is not host:port',

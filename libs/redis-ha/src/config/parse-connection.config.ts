@@ -1,6 +1,7 @@
 import { CONNECTION_ROLES } from './connection-role';
-import type { ConnectionConfig, HostPort, ReadFrom, RedisMode } from './connection.config';
+import type { ConnectionConfig, ReadFrom, RedisMode } from './connection.config';
 import type { EnvReader } from './env-reader';
+import { parseHostList, parseNatMap, findRepeatedHost } from './parse-hosts';
 
 /** What `forRoot()` may set for the connection; each field overrides its environment variable. */
 export type ConnectionOptions = Partial<ConnectionConfig> & {
@@ -10,51 +11,6 @@ export type ConnectionOptions = Partial<ConnectionConfig> & {
 
 const MODES: readonly RedisMode[] = ['standalone', 'sentinel'];
 const READ_FROM: readonly ReadFrom[] = ['master', 'replica', 'replica-preferred'];
-const HOST_PORT = /^([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
-
-export function parseHostPort(text: string): HostPort | undefined {
-  const match = HOST_PORT.exec(text.trim());
-  if (!match) return undefined;
-  const port = Number(match[2]);
-  if (port < 1 || port > 65535) return undefined;
-  return { host: match[1].replace(/^\[|\]$/g, ''), port };
-}
-
-function parseHostList(reader: EnvReader): HostPort[] | undefined {
-  const found = reader.raw('REDIS_SENTINEL_HOSTS', ['REDIS_SENTINEL_ADDRS']);
-  if (!found) return undefined;
-  const hosts: HostPort[] = [];
-  for (const item of found.value.split(',')) {
-    const hp = parseHostPort(item);
-    if (!hp) {
-      reader.fail(
-        found.name,
-        `"${item.trim()}" is not host:port (expected e.g. sentinel-1:26379,sentinel-2:26379)`,
-      );
-      return undefined;
-    }
-    hosts.push(hp);
-  }
-  return hosts;
-}
-
-function parseNatMap(reader: EnvReader): Record<string, HostPort> | undefined {
-  const found = reader.raw('REDIS_NAT_MAP');
-  if (!found) return undefined;
-  const map: Record<string, HostPort> = {};
-  for (const item of found.value.split(',')) {
-    const [from, to, extra] = item.split('=');
-    const inner = from && parseHostPort(from);
-    const outer = to && parseHostPort(to);
-    if (!inner || !outer || extra !== undefined) {
-      reader.fail(found.name, `"${item.trim()}" is not internal-host:port=external-host:port`);
-      return undefined;
-    }
-    map[`${inner.host}:${inner.port}`] = outer;
-  }
-  return map;
-}
-
 interface UrlParts {
   host?: string;
   port?: number;
@@ -140,6 +96,7 @@ export function parseConnectionConfig(reader: EnvReader, options: ConnectionOpti
     db: options.db ?? url.db ?? reader.int('REDIS_DB', { min: 0, max: 15 }) ?? 0,
     tls: options.tls ?? (tlsOn ? tlsFiles : undefined),
     readFrom: options.readFrom ?? reader.oneOf('REDIS_READ_FROM', READ_FROM) ?? 'replica-preferred',
+    readMaxLagMs: options.readMaxLagMs ?? reader.int('REDIS_READ_MAX_LAG_MS', { min: 0 }) ?? 2000,
     keyPrefix: options.keyPrefix ?? reader.string('REDIS_KEY_PREFIX') ?? '',
     connectTimeoutMs:
       options.connectTimeoutMs ?? reader.int('REDIS_CONNECT_TIMEOUT_MS', { min: 100 }) ?? 10_000,
@@ -159,6 +116,14 @@ function validate(reader: EnvReader, config: ConnectionConfig, options: Connecti
     reader.fail(
       'REDIS_SENTINEL_HOSTS',
       'is required in sentinel mode (e.g. sentinel-1:26379,sentinel-2:26379)',
+    );
+  }
+  const repeated = findRepeatedHost(config.sentinels);
+  if (repeated) {
+    // One sentinel listed twice would count twice towards the majority the library acts on.
+    reader.fail(
+      options.sentinels ? 'forRoot({ sentinels })' : 'REDIS_SENTINEL_HOSTS',
+      `lists ${repeated} more than once: each sentinel once, or the majority counted is not a majority`,
     );
   }
   if (config.mode === 'sentinel' && !/^[A-Za-z0-9._-]+$/.test(config.masterName)) {

@@ -9,7 +9,20 @@ export interface SentinelAnswer {
 /** No majority of sentinels named a master (each answer says why); the connector retries, startup explains it. */
 export class MasterNotFoundError extends Error {
   override readonly name = 'MasterNotFoundError';
-  constructor(readonly answers: SentinelAnswer[]) {
-    super(answers.map((a) => `${a.sentinel.host}:${a.sentinel.port}: ${a.error ?? 'no answer'}`).join('; '));
+  constructor(
+    readonly answers: SentinelAnswer[],
+    readonly majority = Math.floor(answers.length / 2) + 1,
+  ) {
+    const named = answers.filter((a) => a.master).length;
+    const each = answers.map((a) =>
+      a.master
+        ? `${a.sentinel.host}:${a.sentinel.port}: names ${a.master.host}:${a.master.port}`
+        : `${a.sentinel.host}:${a.sentinel.port}: ${a.error ?? 'no answer'}`,
+    );
+    super(
+      named > 0
+        ? `only ${named} of ${answers.length} sentinels named a master, ${majority} needed (a minority may be cut off with an old master): ${each.join('; ')}`
+        : each.join('; '),
+    );
   }
 }

@@ -48,13 +48,22 @@ export interface SentinelReachabilityEvent {
   at: Date;
 }
 
+/** Replica reads left a replica too far behind the master (`REDIS_READ_MAX_LAG_MS`), or came back to it. */
+export interface ReplicaLagEvent {
+  type: 'replica-stale' | 'replica-fresh';
+  replica: HostPort;
+  reason: string;
+  at: Date;
+}
+
 export type RedisHaEvent =
   | FailoverStartedEvent
   | MasterChangedEvent
   | FailoverAbortedEvent
   | ConnectionLostEvent
   | ConnectionRestoredEvent
-  | SentinelReachabilityEvent;
+  | SentinelReachabilityEvent
+  | ReplicaLagEvent;
 
 export type RedisHaEventType = RedisHaEvent['type'];
 
@@ -106,6 +115,10 @@ export class RedisHaEvents implements OnModuleDestroy {
         return this.logger.warn(`Sentinel ${addr(e.sentinel)} unreachable`);
       case 'sentinel-up':
         return this.logger.log(`Sentinel ${addr(e.sentinel)} reachable`);
+      case 'replica-stale':
+        return this.logger.warn(`Replica ${addr(e.replica)} left by replica reads: ${e.reason}`);
+      case 'replica-fresh':
+        return this.logger.log(`Replica ${addr(e.replica)} read from again: ${e.reason}`);
     }
   }
 }

@@ -37,4 +37,68 @@ describe('topologies', () => {
     await topology.close();
     await masterOnly.close();
   });
+
+  describe("sentinel: failover messages that do not fit the module's view of the master", () => {
+    const A = { host: '10.0.0.1', port: 6379 };
+    const B = { host: '10.0.0.2', port: 6379 };
+    const C = { host: '10.0.0.3', port: 6379 };
+    const switchMsg = (from: typeof A, to: typeof A) =>
+      `mymaster ${from.host} ${from.port} ${to.host} ${to.port}`;
+    const tryMsg = (m: typeof A) => `master mymaster ${m.host} ${m.port}`;
+    let topology: SentinelTopology;
+    let events: string[];
+    let majorityNames: typeof A;
+    const send = (channel: string, message: string) =>
+      (topology as unknown as { onMessage(s: string, c: string, m: string): void }).onMessage(
+        's1:26379',
+        channel,
+        message,
+      );
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+    beforeEach(async () => {
+      const env = { REDIS_SENTINEL_HOSTS: 's1:26379,s2:26379,s3:26379' };
+      const bus = new RedisHaEvents();
+      topology = new SentinelTopology(loadRedisHaConfig({ env }).connection, bus);
+      events = [];
+      bus.events$.subscribe((e) => events.push(e.type));
+      jest.spyOn(topology.resolver, 'master').mockImplementation(async () => majorityNames);
+      majorityNames = B;
+      send('+switch-master', switchMsg(A, B)); // no view yet: acted on, the view is now B
+      await settle();
+      expect(events).toEqual(['master-changed']);
+      events.length = 0;
+    });
+    afterEach(() => topology.close());
+
+    it('a late +try-failover of the old master (after a heal) does not hold writes or cut the writer', async () => {
+      send('+try-failover', tryMsg(A));
+      await settle();
+      expect(events).toEqual([]);
+      expect(topology.gate.held).toBe(false);
+    });
+
+    it('a late +switch-master of an older failover does not switch back', async () => {
+      send('+switch-master', switchMsg(C, A));
+      await settle();
+      expect(events).toEqual([]);
+      expect(topology.gate.knownMaster()).toEqual(B);
+    });
+
+    it('a switch whose predecessor was missed is followed once a majority confirms it', async () => {
+      majorityNames = C; // B -> D -> C happened; only the last message reached us
+      send('+switch-master', switchMsg({ host: '10.0.0.4', port: 6379 }, C));
+      await settle();
+      expect(events).toEqual(['master-changed']);
+      expect(topology.gate.knownMaster()).toEqual(C);
+    });
+
+    it('a +try-failover of the master in view holds at once, without asking', async () => {
+      const asked = (topology.resolver.master as jest.Mock).mock.calls.length;
+      send('+try-failover', tryMsg(B));
+      expect(events).toEqual(['failover-started']);
+      expect(topology.gate.held).toBe(true);
+      expect((topology.resolver.master as jest.Mock).mock.calls.length).toBe(asked);
+    });
+  });
 });

@@ -101,6 +101,11 @@ export class FailoverGate {
     for (const resolve of waiters) resolve();
   }
 
+  /** The open replica connections (readers, the cache's replica reads), wherever each is connected now. */
+  readers(): GatedConnector[] {
+    return [...this.connectors].filter((c) => c.role === 'slave' && !c.isClosed());
+  }
+
   /** Cuts every master connection, but those already on `keep`. */
   private cutMasters(keep?: HostPort): void {
     for (const connector of this.connectors) {

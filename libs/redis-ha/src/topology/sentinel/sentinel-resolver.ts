@@ -21,6 +21,8 @@ const BAD_FLAGS = /s_down|o_down|disconnected/;
 export class SentinelResolver {
   private readonly clients: Array<{ sentinel: HostPort; client: Redis }>;
   private readonly readyWaits = new Map<Redis, Promise<void>>();
+  /** Replicas too far behind to read from (`ReplicaLagWatch`), by `host:port`, until they catch up. */
+  private readonly stale = new Set<string>();
 
   constructor(
     sentinels: HostPort[],
@@ -51,12 +53,24 @@ export class SentinelResolver {
     return Promise.all(this.clients.map(({ sentinel, client }) => this.ask(sentinel, client)));
   }
 
-  /** The master, by the highest config epoch among the majority of sentinels that answer first. */
+  /**
+   * The master, by the highest config epoch among the majority of sentinels that answer first. Never from a
+   * minority: a sentinel cut off with an old master on the minority side of a partition still names it, while
+   * the majority promotes another. With fewer than a majority answering (sentinels down or unreachable) it
+   * throws, and the connector keeps asking: writes wait, bounded by the command timeout.
+   */
   async master(): Promise<HostPort> {
     const answers = await this.firstMajority();
-    const best = answers.filter((a) => a.master).sort((a, b) => (b.epoch ?? 0) - (a.epoch ?? 0))[0];
-    if (!best?.master) throw new MasterNotFoundError(answers);
+    const named = answers.filter((a) => a.master);
+    const best = named.sort((a, b) => (b.epoch ?? 0) - (a.epoch ?? 0))[0];
+    if (!best?.master || named.length < this.majority())
+      throw new MasterNotFoundError(answers, this.majority());
     return this.nat(best.master);
+  }
+
+  /** How many sentinels make a majority of those configured. */
+  majority(): number {
+    return Math.floor(this.clients.length / 2) + 1;
   }
 
   /** A healthy replica (link up, not down), chosen at random to spread readers; undefined when there is none. */
@@ -76,6 +90,7 @@ export class SentinelResolver {
             (r) =>
               !BAD_FLAGS.test(r.flags ?? '') &&
               r['master-link-status'] === 'ok' &&
+              !this.isStale(this.nat({ host: r.ip, port: Number(r.port) })) &&
               (r['role-reported'] ?? 'slave') === 'slave',
           );
         const pick = healthy[Math.floor(Math.random() * healthy.length)];
@@ -85,6 +100,16 @@ export class SentinelResolver {
       }
     }
     return undefined;
+  }
+
+  /** Keeps `replica()` from naming this replica (the address clients use) until marked fresh again. */
+  markStale(address: HostPort, stale: boolean): void {
+    if (stale) this.stale.add(`${address.host}:${address.port}`);
+    else this.stale.delete(`${address.host}:${address.port}`);
+  }
+
+  private isStale(address: HostPort): boolean {
+    return this.stale.has(`${address.host}:${address.port}`);
   }
 
   close(): void {
@@ -127,7 +152,7 @@ export class SentinelResolver {
 
   /** Resolves once a majority answered with a master (or every sentinel settled). */
   private firstMajority(): Promise<SentinelAnswer[]> {
-    const need = Math.floor(this.clients.length / 2) + 1;
+    const need = this.majority();
     const answers: SentinelAnswer[] = [];
     return new Promise((resolve) => {
       for (const { sentinel, client } of this.clients) {

@@ -4,11 +4,13 @@ import type { ConnectionRole } from '../../config/connection-role';
 import type { RedisHaConnectionError } from '../../errors/redis-ha-connection.error';
 import type { Topology, TopologyDescription } from '../topology';
 import { explainSentinels } from './explain-sentinels';
-import { buildSentinelOptions } from './sentinel-options';
+import { buildNodeOptions, buildSentinelOptions } from './sentinel-options';
 import { FailoverGate, sameAddress } from './failover-gate';
 import { createHaConnector } from './ha-connector';
 import { RedisHaEvents } from '../../events/redis-ha-events';
 import { SentinelResolver } from './sentinel-resolver';
+import { MasterView } from './master-view';
+import { ReplicaLagWatch } from './replica-lag-watch';
 
 /** What Sentinel publishes that matters to clients (`-failover-abort-*` are matched by pattern). */
 const CHANNELS = ['+try-failover', '+switch-master'];
@@ -30,6 +32,9 @@ export class SentinelTopology implements Topology {
   private currentMaster: HostPort | undefined;
   private readonly subscribers: Redis[] = [];
   private readonly reachable = new Map<string, boolean>();
+  /** The master as this module last knew it: failover messages about another node are checked first. */
+  private readonly view: MasterView;
+  private readonly lagWatch: ReplicaLagWatch;
 
   constructor(
     private readonly conn: ConnectionConfig,
@@ -45,6 +50,14 @@ export class SentinelTopology implements Topology {
       conn.natMap,
       Math.min(conn.connectTimeoutMs, 1000),
     );
+    this.view = new MasterView(this.resolver);
+    this.lagWatch = new ReplicaLagWatch(
+      this.gate,
+      this.resolver,
+      (node) => buildNodeOptions(conn, node, 'lag-watch'),
+      conn.readMaxLagMs,
+      events,
+    );
     const deps = { gate: this.gate, resolver: this.resolver };
     this.masterConnector = createHaConnector({ ...deps, replicaFallsBackToMaster: true });
     this.replicaConnector = createHaConnector({
@@ -56,6 +69,7 @@ export class SentinelTopology implements Topology {
   /** Subscribes to every sentinel's failover messages (the provider calls it once the topology exists). */
   start(): this {
     for (const sentinel of this.conn.sentinels) this.subscribe(sentinel);
+    this.lagWatch.start();
     return this;
   }
 
@@ -87,6 +101,7 @@ export class SentinelTopology implements Topology {
       client.disconnect(false);
       client.removeAllListeners();
     }
+    this.lagWatch.close();
     this.resolver.close();
   }
 
@@ -106,7 +121,10 @@ export class SentinelTopology implements Topology {
     });
     this.subscribers.push(client);
     client.on('error', () => undefined); // reachability is reported by the events below, once per change
-    client.on('ready', () => this.setReachable(sentinel, key, true));
+    client.on('ready', () => {
+      this.setReachable(sentinel, key, true);
+      this.view.refresh(); // a switch may have happened while this sentinel's messages could not reach us
+    });
     client.on('close', () => this.setReachable(sentinel, key, false));
     client.on('message', (channel: string, message: string) => this.onMessage(key, channel, message));
     client.on('pmessage', (_p: string, channel: string, message: string) =>
@@ -124,22 +142,34 @@ export class SentinelTopology implements Topology {
       if (parts[0] !== name) return;
       const from = this.resolver.nat({ host: parts[1], port: Number(parts[2]) });
       const to = this.resolver.nat({ host: parts[3], port: Number(parts[4]) });
-      this.gate.switchTo(to);
-      if (this.currentMaster && sameAddress(this.currentMaster, to)) return; // every sentinel announces it
-      this.currentMaster = to;
-      this.events.emit({ type: 'master-changed', masterName: name, from, to, at: new Date() });
-      return;
+      if (this.view.isAbout(from) || this.view.isAbout(to)) return this.switchTo(from, to);
+      // Not a switch away from the master we know: a message held in TCP while a partition lasted (an older
+      // failover), or one whose predecessor we missed. Act only if the majority of sentinels names `to` now.
+      return this.view.whenMajorityNames(to, () => this.switchTo(from, to), `${channel} ${message}`);
     }
     // "master <name> <ip> <port>" for +try-failover and -failover-abort-*
     if (parts[0] !== 'master' || parts[1] !== name) return;
     const master = this.resolver.nat({ host: parts[2], port: Number(parts[3]) });
     if (channel === '+try-failover') {
-      if (this.gate.hold(sentinel)) {
-        this.events.emit({ type: 'failover-started', masterName: name, master, at: new Date() });
-      }
+      const hold = () => {
+        if (this.gate.hold(sentinel)) {
+          this.events.emit({ type: 'failover-started', masterName: name, master, at: new Date() });
+        }
+      };
+      // A failover of a node that is no longer our master (late after a heal) must not cut the writer.
+      if (this.view.isAbout(master)) hold();
+      else this.view.whenMajorityNames(master, hold, `${channel} ${message}`);
     } else if (this.gate.abort(sentinel)) {
       this.emitAbort(`${channel} from sentinel ${sentinel}`);
     }
+  }
+
+  private switchTo(from: HostPort, to: HostPort): void {
+    this.view.switchedTo(to);
+    this.gate.switchTo(to);
+    if (this.currentMaster && sameAddress(this.currentMaster, to)) return; // every sentinel announces it
+    this.currentMaster = to;
+    this.events.emit({ type: 'master-changed', masterName: this.conn.masterName, from, to, at: new Date() });
   }
 
   private emitAbort(reason: string): void {
