@@ -137,8 +137,12 @@ describe('sample app process through outages', () => {
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ basePort: BASE_PORT, downAfterMs: 2000, failoverTimeoutMs: 5000 });
-    // A short retry window: while nothing can take a report, answer 503 after 1 s rather than after 10.
-    app = await spawnSample(sampleEnv(cluster, { REPORTS_RETRY_WINDOW_MS: '1000' }), APP_PORT);
+    // A short retry window: while nothing can take a report, answer 503 after ~1.5 s rather than after 10.
+    // An add waits at most QUEUE_ADD_TIMEOUT_MS for a master (then it did not happen): the window bounds the rest.
+    app = await spawnSample(
+      sampleEnv(cluster, { REPORTS_RETRY_WINDOW_MS: '1000', QUEUE_ADD_TIMEOUT_MS: '1500' }),
+      APP_PORT,
+    );
   });
 
   afterAll(async () => {

@@ -27,6 +27,7 @@ describe('queue config', () => {
       durableAdds: false,
       durableReplicas: 1,
       durableTimeoutMs: 1000,
+      addTimeoutMs: 0,
       shutdownTimeoutMs: 10_000,
       maxPayloadBytes: 1_048_576,
       evictionCheck: 'refuse',
@@ -45,6 +46,7 @@ describe('queue config', () => {
     [{ QUEUE_DURABLE_ADDS: 'off' }, { durableAdds: false }],
     [{ QUEUE_DURABLE_REPLICAS: '2' }, { durableReplicas: 2 }],
     [{ QUEUE_DURABLE_TIMEOUT_MS: '250' }, { durableTimeoutMs: 250 }],
+    [{ QUEUE_ADD_TIMEOUT_MS: '1500' }, { addTimeoutMs: 1500 }],
     [{ QUEUE_SHUTDOWN_TIMEOUT_MS: '0' }, { shutdownTimeoutMs: 0 }],
     [{ QUEUE_SHUTDOWN_TIMEOUT_MS: '25000' }, { shutdownTimeoutMs: 25_000 }],
     [{ QUEUE_MAX_PAYLOAD_BYTES: '65536' }, { maxPayloadBytes: 65_536 }],
@@ -68,6 +70,11 @@ describe('queue config', () => {
     [{ QUEUE_DURABLE_ADDS: 'maybe' }, /^QUEUE_DURABLE_ADDS: must be true or false, got "maybe"$/],
     [{ QUEUE_DURABLE_REPLICAS: '0' }, /^QUEUE_DURABLE_REPLICAS: must be between 1 and 100, got 0$/],
     [{ QUEUE_DURABLE_TIMEOUT_MS: '5' }, /^QUEUE_DURABLE_TIMEOUT_MS: must be between 10 and 60000/],
+    [
+      { QUEUE_ADD_TIMEOUT_MS: '1000' },
+      /^QUEUE_ADD_TIMEOUT_MS: 1000 must be above QUEUE_DURABLE_TIMEOUT_MS \(1000\), or a durable add's WAIT is cut$/,
+    ],
+    [{ QUEUE_ADD_TIMEOUT_MS: '3000000000' }, /^QUEUE_ADD_TIMEOUT_MS: must be between 0 and 2147483647/],
     [{ QUEUE_SHUTDOWN_TIMEOUT_MS: '-5' }, /^QUEUE_SHUTDOWN_TIMEOUT_MS: must be between 0 and 3600000/],
     [{ QUEUE_MAX_PAYLOAD_BYTES: '0' }, /^QUEUE_MAX_PAYLOAD_BYTES: must be between 1 and 536870912/],
     [

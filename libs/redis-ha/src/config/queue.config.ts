@@ -33,6 +33,12 @@ export interface QueueConfig {
   /** `QUEUE_DURABLE_TIMEOUT_MS`: how long a durable add waits for them before failing with `QueueAddNotDurableError`. @default 1000 */
   durableTimeoutMs: number;
   /**
+   * `QUEUE_ADD_TIMEOUT_MS`: the command timeout of the queues' producer connection: how long an add may wait for
+   * a master (through a failover) before it fails with `CommandTimeoutError` (it did not happen). An HTTP handler
+   * that must answer sooner than `REDIS_COMMAND_TIMEOUT_MS` sets it lower. `0`: `REDIS_COMMAND_TIMEOUT_MS`. @default 0
+   */
+  addTimeoutMs: number;
+  /**
    * `QUEUE_SHUTDOWN_TIMEOUT_MS`: on shutdown (SIGTERM with `enableShutdownHooks()`), workers stop taking jobs and
    * active jobs get this long to finish; the unfinished ones go back to the queue. @default 10000
    */
@@ -72,6 +78,7 @@ const INTS: readonly IntSpec[] = [
   ['maxStalledCount', 'QUEUE_MAX_STALLED_COUNT', 0, 1000, 1],
   ['durableReplicas', 'QUEUE_DURABLE_REPLICAS', 1, 100, 1],
   ['durableTimeoutMs', 'QUEUE_DURABLE_TIMEOUT_MS', 10, 60_000, 1000],
+  ['addTimeoutMs', 'QUEUE_ADD_TIMEOUT_MS', 0, 2 ** 31 - 1, 0],
   ['shutdownTimeoutMs', 'QUEUE_SHUTDOWN_TIMEOUT_MS', 0, 3_600_000, 10_000],
   ['maxPayloadBytes', 'QUEUE_MAX_PAYLOAD_BYTES', 1, 512 * 1024 * 1024, 1024 * 1024],
   ['workerGuardIntervalMs', 'QUEUE_WORKER_GUARD_INTERVAL_MS', 0, 3_600_000, 5000],
@@ -125,6 +132,13 @@ function validate(reader: EnvReader, config: QueueConfig, options: Partial<Queue
     reader.fail(
       setting('prefix', 'QUEUE_PREFIX'),
       `"${config.prefix}" needs a hash tag such as {bull} (and no spaces), so every key of a queue maps to one Redis Cluster slot`,
+    );
+  }
+  if (config.addTimeoutMs > 0 && config.addTimeoutMs <= config.durableTimeoutMs) {
+    // A durable add's WAIT blocks for up to QUEUE_DURABLE_TIMEOUT_MS on the producer connection.
+    reader.fail(
+      setting('addTimeoutMs', 'QUEUE_ADD_TIMEOUT_MS'),
+      `${config.addTimeoutMs} must be above QUEUE_DURABLE_TIMEOUT_MS (${config.durableTimeoutMs}), or a durable add's WAIT is cut`,
     );
   }
   if (options.evictionCheck !== undefined && !EVICTION_CHECKS.includes(options.evictionCheck)) {

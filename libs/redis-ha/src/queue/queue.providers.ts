@@ -54,7 +54,8 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
       // A client the factory creates and owns (BullMQ shares it and leaves closing it to us), so adds get the
       // command deadline: an add it rejects as not sent never happens (BullMQ building its own client from
       // options would get ioredis' commandTimeout, which writes a rejected add once the master is back).
-      const producer = factory.create('producer', `queue:${name}`, connect);
+      const addTimeout = settings.addTimeoutMs > 0 ? { commandTimeout: settings.addTimeoutMs } : {};
+      const producer = factory.create('producer', `queue:${name}`, { ...connect, ...addTimeout });
       const queue = new RedisHaQueue(
         name,
         {
