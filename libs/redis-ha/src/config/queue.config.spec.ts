@@ -71,8 +71,8 @@ describe('queue config', () => {
     [{ QUEUE_DURABLE_REPLICAS: '0' }, /^QUEUE_DURABLE_REPLICAS: must be between 1 and 100, got 0$/],
     [{ QUEUE_DURABLE_TIMEOUT_MS: '5' }, /^QUEUE_DURABLE_TIMEOUT_MS: must be between 10 and 60000/],
     [
-      { QUEUE_ADD_TIMEOUT_MS: '1000' },
-      /^QUEUE_ADD_TIMEOUT_MS: 1000 must be above QUEUE_DURABLE_TIMEOUT_MS \(1000\), or a durable add's WAIT is cut$/,
+      { QUEUE_ADD_TIMEOUT_MS: '1199' },
+      /^QUEUE_ADD_TIMEOUT_MS: 1199 must be at least QUEUE_DURABLE_TIMEOUT_MS \+ 200 \(1200\), or a durable add's WAIT is cut$/,
     ],
     [{ QUEUE_ADD_TIMEOUT_MS: '3000000000' }, /^QUEUE_ADD_TIMEOUT_MS: must be between 0 and 2147483647/],
     [{ QUEUE_SHUTDOWN_TIMEOUT_MS: '-5' }, /^QUEUE_SHUTDOWN_TIMEOUT_MS: must be between 0 and 3600000/],

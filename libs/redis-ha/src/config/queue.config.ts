@@ -57,6 +57,12 @@ export interface QueueConfig {
   workerGuardIntervalMs: number;
 }
 
+/**
+ * A durable add's `WAIT` blocks the producer connection for up to QUEUE_DURABLE_TIMEOUT_MS: the connection's
+ * command timeout must exceed it by the deadline sweep's granularity (up to 100 ms) and a round trip.
+ */
+export const WAIT_MARGIN_MS = 200;
+
 const EVICTION_CHECKS: readonly EvictionCheck[] = ['refuse', 'warn', 'off'];
 const HASH_TAG = /\{[^{}]+\}/;
 /** BullMQ refuses `:` in queue names (it separates key parts). */
@@ -134,11 +140,10 @@ function validate(reader: EnvReader, config: QueueConfig, options: Partial<Queue
       `"${config.prefix}" needs a hash tag such as {bull} (and no spaces), so every key of a queue maps to one Redis Cluster slot`,
     );
   }
-  if (config.addTimeoutMs > 0 && config.addTimeoutMs <= config.durableTimeoutMs) {
-    // A durable add's WAIT blocks for up to QUEUE_DURABLE_TIMEOUT_MS on the producer connection.
+  if (config.addTimeoutMs > 0 && config.addTimeoutMs < config.durableTimeoutMs + WAIT_MARGIN_MS) {
     reader.fail(
       setting('addTimeoutMs', 'QUEUE_ADD_TIMEOUT_MS'),
-      `${config.addTimeoutMs} must be above QUEUE_DURABLE_TIMEOUT_MS (${config.durableTimeoutMs}), or a durable add's WAIT is cut`,
+      `${config.addTimeoutMs} must be at least QUEUE_DURABLE_TIMEOUT_MS + ${WAIT_MARGIN_MS} (${config.durableTimeoutMs + WAIT_MARGIN_MS}), or a durable add's WAIT is cut`,
     );
   }
   if (options.evictionCheck !== undefined && !EVICTION_CHECKS.includes(options.evictionCheck)) {

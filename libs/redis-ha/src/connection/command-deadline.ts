@@ -30,7 +30,18 @@ export function enforceCommandDeadline(client: Redis, timeoutMs: number): Expire
   neverSendSettled(client);
   const every = Math.max(10, Math.min(100, Math.floor(timeoutMs / 10)));
   const timer = setInterval(() => {
-    if (client.status === 'end') return clearInterval(timer);
+    if (client.status === 'end') {
+      // ioredis rejects its queues on end, but not what was parked on a connection lost before: never let
+      // those promises hang (a shutdown during a failover).
+      clearInterval(timer);
+      return forEachPendingCommand(client, (command, sent) =>
+        command.reject(
+          sent
+            ? new CommandOutcomeUnknownError(command.name ?? 'command', timeoutMs)
+            : new CommandTimeoutError(command.name ?? 'command', timeoutMs),
+        ),
+      );
+    }
     const now = Date.now();
     forEachPendingCommand(client, (command: SeenCommand, sent) => {
       const seen = command[SEEN];

@@ -2,6 +2,8 @@
 export interface SentinelAnswer {
   sentinel: { host: string; port: number };
   master?: { host: string; port: number };
+  /** The master this sentinel sees down (`o_down`: a failover of it is due or under way). */
+  down?: { host: string; port: number };
   epoch?: number;
   error?: string;
 }

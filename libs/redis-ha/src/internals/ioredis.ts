@@ -39,9 +39,13 @@ export function forEachPendingCommand(
     CommandDeque | null | undefined
   >;
   const current = client.commandQueue as unknown as CommandDeque;
-  visitQueue(current, true, visit);
-  // The same deque as commandQueue from a close until the next connect gives the client a new one.
-  if (queues.prevCommandQueue !== current) visitQueue(queues.prevCommandQueue, true, visit);
+  const prev = queues.prevCommandQueue;
+  // Before `ready`, commandQueue holds the handshake (AUTH, INFO ready check...): failing one makes ioredis
+  // flush its whole offline queue with that error, so the handshake is left to the connection's own bounds.
+  const ready = client.status === 'ready';
+  if (ready) visitQueue(current, true, visit);
+  // prevCommandQueue is the same deque as commandQueue from a close until the next connect makes a new one.
+  if (prev !== current || !ready) visitQueue(prev, true, visit);
   visitQueue(queues.offlineQueue, false, visit);
 }
 

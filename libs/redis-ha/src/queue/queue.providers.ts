@@ -2,7 +2,8 @@ import type { Provider } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { getQueueToken, getSharedConfigToken } from '@nestjs/bullmq';
 import type { QueueOptions, WorkerOptions } from 'bullmq';
-import type { QueueConfig } from '../config/queue.config';
+import { WAIT_MARGIN_MS, type QueueConfig } from '../config/queue.config';
+import { RedisHaConfigError } from '../errors/redis-ha-config.error';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import { QueueNotRegisteredError } from '../errors/queue-not-registered.error';
 import { assertBullmqInternals } from '../internals/bullmq-check';
@@ -34,8 +35,10 @@ export interface RegisterQueueOptions {
 /**
  * The `Queue` behind `getQueueToken(name)`, with a producer connection for adds that waits out a failover, and the plan its
  * workers and QueueEvents are built from (blocking-role connections), filed in the module's plan map.
- * Connections are created by BullMQ from options (BullMQ owns and closes them): handing it ioredis instances
- * costs ~20% throughput (docs/failover-findings.md#raw-bullmq).
+ * The producer is a client the connection factory creates and owns (it has the command deadline); the
+ * workers' and QueueEvents' connections are created by BullMQ from options (BullMQ owns and closes them):
+ * handing BullMQ instances for those costs ~20% throughput (docs/failover-findings.md#raw-bullmq), while the
+ * shared producer measured the same CPU per job as raw BullMQ (bench:queue, 2026-12-07).
  */
 export function queueProvider(options: RegisterQueueOptions): Provider {
   return {
@@ -55,6 +58,12 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
       // command deadline: an add it rejects as not sent never happens (BullMQ building its own client from
       // options would get ioredis' commandTimeout, which writes a rejected add once the master is back).
       const addTimeout = settings.addTimeoutMs > 0 ? { commandTimeout: settings.addTimeoutMs } : {};
+      const effective = settings.addTimeoutMs || factory.options('producer', name).commandTimeout || 0;
+      if (effective < settings.durableTimeoutMs + WAIT_MARGIN_MS) {
+        throw new RedisHaConfigError([
+          `REDIS_COMMAND_TIMEOUT_MS: ${effective} must be at least QUEUE_DURABLE_TIMEOUT_MS + ${WAIT_MARGIN_MS} (${settings.durableTimeoutMs + WAIT_MARGIN_MS}) for queue "${name}" (or set QUEUE_ADD_TIMEOUT_MS), or a durable add's WAIT is cut`,
+        ]);
+      }
       const producer = factory.create('producer', `queue:${name}`, { ...connect, ...addTimeout });
       const queue = new RedisHaQueue(
         name,

@@ -12,17 +12,28 @@ describe('RedisHaQueue durable add', () => {
   let queue: RedisHaQueue;
   let added: Array<{ name: string; opts: Record<string, unknown> }>;
   let confirms: Array<() => Promise<void>>;
+  let probes: string[];
 
   beforeEach(() => {
     queue = new RedisHaQueue('q', { connection: { lazyConnect: true } }, settings);
     added = [];
+    probes = [];
     jest.spyOn(Queue.prototype, 'add').mockImplementation(async (name, _data, opts) => {
       added.push({ name, opts: { ...opts } });
-      return { id: (opts?.jobId as string) ?? '41' } as Job;
+      return {
+        id: (opts?.jobId as string) ?? '41',
+        name,
+        timestamp: 1000 + added.length,
+        opts: { ...opts },
+      } as Job;
     });
     const barrier = {
       ticket: () => ({}),
       confirm: () => (confirms.shift() ?? (async () => undefined))(),
+      confirmOnThisConnection: async (probeKey: string) => {
+        probes.push(probeKey);
+        return (confirms.shift() ?? (async () => undefined))();
+      },
     } as unknown as ReplicaBarrier;
     jest
       .spyOn(queue as unknown as { replicaBarrier(): Promise<ReplicaBarrier> }, 'replicaBarrier')
@@ -44,19 +55,29 @@ describe('RedisHaQueue durable add', () => {
   const fewReplicas = async () => {
     throw new QueueAddNotDurableError('q', '41', 'only 0 of 1 replica(s) confirmed it within 100 ms');
   };
+  const onNewMaster = (job: Partial<Job> | undefined) =>
+    jest.spyOn(queue, 'getJob').mockResolvedValue(job as Job);
 
-  it('when the connection changed: confirms the job the new master has, without adding it again', async () => {
+  it('connection changed, the new master has this very job: a write and a WAIT on the new connection confirm it', async () => {
     confirms = [lost, async () => undefined];
-    jest.spyOn(queue, 'getJob').mockResolvedValue({ id: '41' } as Job);
+    onNewMaster({ id: '41', name: 'report', timestamp: 1001 });
     const job = await queue.add('report', { n: 1 });
     expect(job.id).toBe('41');
     expect(added).toHaveLength(1);
-    expect(queue.getJob).toHaveBeenCalledWith('41');
+    expect(probes).toEqual([`${queue.opts.prefix}:q:redis-ha:wait-probe`]);
   });
 
-  it('when the connection changed and the new master lacks the job: adds it again and confirms that', async () => {
+  it('an id found with another timestamp is another job (the new master replayed the id counter): not confirmed', async () => {
+    confirms = [lost];
+    onNewMaster({ id: '41', name: 'report', timestamp: 5 });
+    await expect(queue.add('report', { n: 1 })).rejects.toMatchObject({ kind: 'connection' });
+    expect(added).toHaveLength(1); // an auto id is never re-added: the job may have run and been removed
+    expect(probes).toEqual([]);
+  });
+
+  it("the new master lacks a job with the caller's own jobId: added again with it, and that add confirmed", async () => {
     confirms = [lost, async () => undefined];
-    jest.spyOn(queue, 'getJob').mockResolvedValue(undefined);
+    onNewMaster(undefined);
     await queue.add('report', { n: 1 }, { jobId: 'invoice/7' });
     expect(added).toEqual([
       { name: 'report', opts: { jobId: 'invoice/7' } },
@@ -70,10 +91,13 @@ describe('RedisHaQueue durable add', () => {
     expect(added).toHaveLength(1);
   });
 
-  it('retries once: a second lost connection is reported', async () => {
-    confirms = [lost, lost];
-    jest.spyOn(queue, 'getJob').mockResolvedValue(undefined);
-    await expect(queue.add('report', { n: 1 })).rejects.toMatchObject({ kind: 'connection' });
-    expect(added).toHaveLength(2);
+  it('a failure while checking is reported as not durable (the add ran), never as "did not run"', async () => {
+    confirms = [lost];
+    jest
+      .spyOn(queue, 'getJob')
+      .mockRejectedValue(new Error('Command timed out: hgetall was not sent within 100 ms'));
+    const err = await queue.add('report', { n: 1 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(QueueAddNotDurableError);
+    expect((err as Error).message).toMatch(/checking on the new one failed \(Command timed out/);
   });
 });

@@ -56,8 +56,7 @@ export class RedisHaQueue extends Queue {
 
   /**
    * Adds, then confirms with the replica barrier. When the connection was lost or changed between the add and
-   * its `WAIT` (a failover), looks the job up on the new connection: if the new master has it, a `WAIT` there
-   * confirms it; if not (the old master never passed it on), adds it again and confirms that.
+   * its `WAIT` (a failover), `recover()` checks on the new connection.
    */
   private async addDurably(name: string, data: unknown, opts: JobsOptions): Promise<Job> {
     const barrier = await this.replicaBarrier();
@@ -68,11 +67,11 @@ export class RedisHaQueue extends Queue {
       return job;
     } catch (err) {
       if (!lostConnection(err) || !job.id) throw err;
+      const [kept] = await this.recover(barrier, [job], err as QueueAddNotDurableError, () =>
+        super.add(name, data, opts),
+      );
+      return kept;
     }
-    const [kept] = await this.keptJobs([job.id]);
-    const again = kept ? job : await super.add(name, data, opts);
-    await barrier.confirm(barrier.ticket(), again.id);
-    return again;
   }
 
   override async addBulk(
@@ -94,22 +93,49 @@ export class RedisHaQueue extends Queue {
       return added;
     } catch (err) {
       if (!lostConnection(err) || added.some((job) => !job.id)) throw err;
+      return this.recover(barrier, added, err as QueueAddNotDurableError);
     }
-    const kept = await this.keptJobs(added.map((job) => job.id as string));
-    const lost = plain.filter((_, i) => !kept[i]);
-    const readded = lost.length ? await super.addBulk(lost) : [];
-    const result = added.map((job, i) => (kept[i] ? job : (readded.shift() as Job)));
-    await barrier.confirm(barrier.ticket(), result.map((job) => job.id).join(','));
-    return result;
   }
 
   /**
-   * Whether each job exists, asked on the queue's connection; the caller takes the barrier's ticket right after
-   * (the socket that answered), so a `WAIT` sent there covers what was found.
+   * After a lost connection: are the jobs on the new master? Each must be found with its own timestamp and
+   * name (an id found alone may be another job: ids come from an INCR the new master may have replayed). If
+   * all are, a replicated write then a `WAIT` on this connection confirm them (a `WAIT` after reads only
+   * confirms nothing on Redis 7). A single job with the caller's own `jobId` that is missing is added again
+   * (BullMQ keeps one job per id while it exists); otherwise the add fails with `QueueAddNotDurableError`,
+   * also when the check itself fails: it never reports "did not run" for an add that ran.
    */
-  private async keptJobs(ids: string[]): Promise<boolean[]> {
-    const found = await Promise.all(ids.map((id) => this.getJob(id)));
-    return found.map((job) => job !== undefined && job !== null);
+  private async recover(
+    barrier: ReplicaBarrier,
+    jobs: Job[],
+    first: QueueAddNotDurableError,
+    addAgain?: () => Promise<Job>,
+  ): Promise<Job[]> {
+    const ids = jobs.map((job) => job.id).join(',');
+    try {
+      const found = await Promise.all(jobs.map((job) => this.getJob(job.id as string)));
+      const kept = found.every((f, i) => f?.timestamp === jobs[i].timestamp && f?.name === jobs[i].name);
+      if (kept) {
+        await barrier.confirmOnThisConnection(`${this.opts.prefix}:${this.name}:redis-ha:wait-probe`, ids);
+        return jobs;
+      }
+      if (!addAgain || !jobs[0].opts.jobId) throw first;
+      const again = await addAgain();
+      await barrier.confirm(barrier.ticket(), again.id);
+      return [again];
+    } catch (err) {
+      if (err instanceof QueueAddNotDurableError) throw err;
+      const reason = `the connection changed before a replica confirmed it, and checking on the new one failed (${(err as Error).message})`;
+      throw new QueueAddNotDurableError(this.name, ids, reason, 'connection');
+    }
+  }
+
+  /**
+   * BullMQ's `disconnect()` ends the client even when it is shared; this queue's producer belongs to the
+   * library's connection factory (closed on shutdown, used by health checks): only close the queue.
+   */
+  override async disconnect(): Promise<void> {
+    await this.close();
   }
 
   private async replicaBarrier(): Promise<ReplicaBarrier> {

@@ -53,6 +53,15 @@ export class ReplicaBarrier {
     return this.client.status === 'ready' ? (currentSocket(this.client) as WriteTicket) : undefined;
   }
 
+  /**
+   * Confirms what the master already holds (found on this connection after a reconnect): one small replicated
+   * write to `probeKey` (a `WAIT` only covers the connection's own replicated writes), then a `WAIT` after it.
+   */
+  async confirmOnThisConnection(probeKey: string, jobId: string): Promise<void> {
+    await this.client.call('SET', probeKey, '1', 'PX', 60_000);
+    await this.confirm(this.ticket(), jobId);
+  }
+
   /** Resolves once `replicas` replicas have the write sent under `ticket`, else rejects with `QueueAddNotDurableError`. */
   confirm(ticket: WriteTicket, jobId: string | undefined): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -40,16 +40,18 @@ export class MasterView {
     this.master = address;
   }
 
-  /** Runs `act` if a majority of sentinels names `address` as the master now; otherwise drops the message. */
+  /**
+   * Runs `act` if a majority of sentinels names `address` as the master now (or sees it down: a failover of it
+   * is under way), and no switch happened while they were asked; otherwise drops the message.
+   */
   whenMajorityNames(address: HostPort, act: () => void, what: string): void {
-    this.resolver.master().then(
-      (master) => {
-        if (sameAddress(master, address)) return act();
-        this.logger.warn(
-          `Ignored a late sentinel message (${what}): the sentinels name ${master.host}:${master.port}`,
-        );
+    const switches = this.switches;
+    this.resolver.confirms(address).then(
+      (confirmed) => {
+        if (confirmed && switches === this.switches) return act();
+        this.logger.warn(`Ignored a late or unconfirmed sentinel message (${what})`);
       },
-      () => this.logger.warn(`Ignored a sentinel message (${what}): no majority of sentinels confirms it`),
+      () => this.logger.warn(`Ignored a sentinel message (${what}): the sentinels could not be asked`),
     );
   }
 }

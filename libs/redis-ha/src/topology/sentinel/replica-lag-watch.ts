@@ -6,6 +6,7 @@ import type { SentinelResolver } from './sentinel-resolver';
 
 /** What `INFO replication` of one node says, as far as the watch needs it. */
 interface NodeState {
+  role: string | undefined;
   offset: number;
   /** A replica's `master_link_status` (`up` / `down`); undefined for a master. */
   link?: string;
@@ -13,6 +14,8 @@ interface NodeState {
 
 /** How long master offsets are remembered: a replica further behind reads as at least this old. */
 const HISTORY_MS = 60_000;
+/** How long a master the sentinels named is used without asking them again (when no switch is fresh). */
+const MASTER_CACHE_MS = 5000;
 
 /**
  * Keeps replica reads within `REDIS_READ_MAX_LAG_MS` of the master. Sentinel notices a replica whose link is down
@@ -29,9 +32,12 @@ const HISTORY_MS = 60_000;
 export class ReplicaLagWatch {
   private readonly clients = new Map<string, Redis>();
   private readonly stale = new Map<string, HostPort>();
-  private history: Array<{ at: number; offset: number; master: HostPort }> = [];
+  /** Each master offset seen: when first and when last (writes can be seconds apart). */
+  private history: Array<{ at: number; lastSeenAt: number; offset: number; master: HostPort }> = [];
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  private closed = false;
+  private named: { address: HostPort; at: number } | undefined;
 
   constructor(
     private readonly gate: FailoverGate,
@@ -48,35 +54,52 @@ export class ReplicaLagWatch {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
     for (const client of this.clients.values()) client.disconnect(false);
     this.clients.clear();
   }
 
-  /** One round: the master's offset, then each watched replica. Exposed for tests. */
+  /** One round: the master's offset, then each watched replica, in parallel. Exposed for tests. */
   async tick(now = Date.now()): Promise<void> {
-    if (this.busy) return;
+    if (this.busy || this.closed) return;
     this.busy = true;
     try {
       const readers = this.gate.readers();
       if (readers.length === 0 && this.stale.size === 0) return;
-      const master = this.gate.knownMaster() ?? (await this.resolver.master().catch(() => undefined));
-      const masterState = master && (await this.state(master));
-      if (master && masterState) this.remember(now, masterState.offset, master);
+      const master = await this.master(now);
+      if (!master) return; // mid-failover or no majority: nothing to measure against
+      const masterState = await this.state(master);
+      if (masterState?.role === 'master') this.remember(now, masterState.offset, master);
       const replicas = new Map<string, HostPort>(this.stale);
       for (const r of readers) {
         const at = r.address();
-        if (at && !(master && sameAddress(at, master))) replicas.set(key(at), at);
+        if (at && !sameAddress(at, master)) replicas.set(key(at), at);
       }
-      for (const [k, replica] of replicas) {
-        const lagMs = this.lagOf(await this.state(replica), now);
+      const states = await Promise.all(
+        [...replicas].map(async ([k, replica]) => ({ k, replica, state: await this.state(replica) })),
+      );
+      for (const { k, replica, state } of states) {
+        if (state?.role === 'master') continue; // a master we did not know of: not a replica to judge
+        const lagMs = this.lagOf(state, now);
         if (!this.stale.has(k) && lagMs > this.maxLagMs) this.markStale(k, replica, lagMs);
         else if (this.stale.has(k) && lagMs <= this.maxLagMs / 2) this.markFresh(k, replica, master);
       }
+      this.dropClients(new Set([key(master), ...replicas.keys()]));
     } finally {
       this.busy = false;
     }
+  }
+
+  /** The master of a fresh switch, else the sentinels' answer, asked at most every MASTER_CACHE_MS. */
+  private async master(now: number): Promise<HostPort | undefined> {
+    const switched = this.gate.knownMaster();
+    if (switched) return switched;
+    if (this.named && now - this.named.at < MASTER_CACHE_MS) return this.named.address;
+    const address = await this.resolver.master().catch(() => undefined);
+    this.named = address && { address, at: now };
+    return address;
   }
 
   /** How old the replica's data is: Infinity when its link is down or it did not answer. */
@@ -84,17 +107,27 @@ export class ReplicaLagWatch {
     if (!state || state.link !== 'up') return Infinity;
     const ahead = this.history.findIndex((h) => h.offset > state.offset);
     if (ahead < 0) return 0;
-    // What it lacks was written after the last sample it has caught up with (or, if none is remembered, before
-    // the oldest one): as old as that sample at most, so count from there.
-    return now - this.history[Math.max(0, ahead - 1)].at;
+    // It lacks what the master wrote after it was last seen at the offset the replica has (or, when that is
+    // older than the history, since the oldest sample): count from there.
+    return ahead === 0 ? now - this.history[0].at : now - this.history[ahead - 1].lastSeenAt;
   }
 
   private remember(at: number, offset: number, master: HostPort): void {
     // A new master: its offsets continue the old one's (PSYNC2), but start the history afresh to be safe.
     if (this.history.length && !sameAddress(this.history[0].master, master)) this.history = [];
     const last = this.history.at(-1);
-    if (!last || offset > last.offset) this.history.push({ at, offset, master });
+    if (last && offset <= last.offset) last.lastSeenAt = at;
+    else this.history.push({ at, lastSeenAt: at, offset, master });
     while (this.history.length > 1 && at - this.history[0].at > HISTORY_MS) this.history.shift();
+  }
+
+  /** Closes the watch's connections to nodes it no longer watches (a replaced pod, a demoted master). */
+  private dropClients(keep: Set<string>): void {
+    for (const [k, client] of this.clients) {
+      if (keep.has(k)) continue;
+      client.disconnect(false);
+      this.clients.delete(k);
+    }
   }
 
   private markStale(k: string, replica: HostPort, lagMs: number): void {
@@ -120,6 +153,7 @@ export class ReplicaLagWatch {
 
   /** `INFO replication` of `node` on the watch's own connection, or undefined (no answer within the bound). */
   private async state(node: HostPort): Promise<NodeState | undefined> {
+    if (this.closed) return undefined;
     let client = this.clients.get(key(node));
     if (!client) {
       client = new Redis({
@@ -139,7 +173,7 @@ export class ReplicaLagWatch {
       const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
       const role = field('role');
       const offset = Number(field(role === 'master' ? 'master_repl_offset' : 'slave_repl_offset'));
-      return { offset, link: role === 'master' ? undefined : field('master_link_status') };
+      return { role, offset, link: role === 'master' ? undefined : field('master_link_status') };
     } catch {
       return undefined;
     }

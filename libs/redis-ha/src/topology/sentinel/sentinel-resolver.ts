@@ -1,8 +1,7 @@
 import Redis, { RedisOptions } from 'ioredis';
 import type { HostPort } from '../../config/connection.config';
 import { MasterNotFoundError, type SentinelAnswer } from '../../errors/master-not-found.error';
-
-export type { SentinelAnswer } from '../../errors/master-not-found.error';
+import { sameAddress } from './failover-gate';
 
 function toObject(flat: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -68,6 +67,16 @@ export class SentinelResolver {
     return this.nat(best.master);
   }
 
+  /**
+   * True when a majority of the sentinels names `address` (as clients reach it) as the master now, or as the
+   * master they see down (a failover of it is due or under way).
+   */
+  async confirms(address: HostPort): Promise<boolean> {
+    const same = (a?: HostPort) => !!a && sameAddress(this.nat(a), address);
+    const answers = await this.askAll();
+    return answers.filter((a) => same(a.master) || same(a.down)).length >= this.majority();
+  }
+
   /** How many sentinels make a majority of those configured. */
   majority(): number {
     return Math.floor(this.clients.length / 2) + 1;
@@ -90,11 +99,11 @@ export class SentinelResolver {
             (r) =>
               !BAD_FLAGS.test(r.flags ?? '') &&
               r['master-link-status'] === 'ok' &&
-              !this.isStale(this.nat({ host: r.ip, port: Number(r.port) })) &&
               (r['role-reported'] ?? 'slave') === 'slave',
-          );
-        const pick = healthy[Math.floor(Math.random() * healthy.length)];
-        return pick ? this.nat({ host: pick.ip, port: Number(pick.port) }) : undefined;
+          )
+          .map((r) => this.nat({ host: r.ip, port: Number(r.port) }))
+          .filter((a) => !this.stale.has(`${a.host}:${a.port}`)); // too far behind (ReplicaLagWatch)
+        return healthy[Math.floor(Math.random() * healthy.length)];
       } catch {
         continue;
       }
@@ -106,10 +115,6 @@ export class SentinelResolver {
   markStale(address: HostPort, stale: boolean): void {
     if (stale) this.stale.add(`${address.host}:${address.port}`);
     else this.stale.delete(`${address.host}:${address.port}`);
-  }
-
-  private isStale(address: HostPort): boolean {
-    return this.stale.has(`${address.host}:${address.port}`);
   }
 
   close(): void {
@@ -137,6 +142,7 @@ export class SentinelResolver {
         return {
           sentinel,
           error: `sees master ${info.ip}:${info.port} down`,
+          down: { host: info.ip, port: Number(info.port) },
           epoch: Number(info['config-epoch']),
         };
       }
