@@ -62,6 +62,9 @@ describe('ioredis options per role', () => {
       maxRetriesPerRequest: null,
       commandTimeout: config.commandTimeoutMs,
     });
+    // NOREPLICAS is retried by RedisHaQueue, not by a reconnect that would resend the adds behind it.
+    expect(o.reconnectOnError?.(new Error('NOREPLICAS Not enough good replicas to write.'))).toBe(false);
+    expect(o.reconnectOnError?.(new Error("READONLY You can't write against a read only replica."))).toBe(2);
     expect(o.keyPrefix).toBeUndefined();
   });
 

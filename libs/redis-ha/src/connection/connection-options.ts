@@ -38,10 +38,13 @@ function roleOptions(config: ConnectionConfig, role: ConnectionRole): RedisOptio
       // BullMQ's Queue: rides a failover like the writer (adds issued during the switch wait and succeed; failing
       // them fast cost ~330 failed adds per SIGKILL in bench:queue), bounded by the command timeout, whose
       // "not sent" rejection guarantees the add did not happen. No keyPrefix: BullMQ has its own prefix.
+      // Reconnects on READONLY only: NOREPLICAS is retried by the queue itself (RedisHaQueue), since a reconnect
+      // resends every add pipelined behind the refused one, and those the master ran would become second jobs.
       return {
         enableOfflineQueue: true,
         maxRetriesPerRequest: null,
         commandTimeout: config.commandTimeoutMs,
+        reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
       };
     case 'blocking':
     case 'subscriber':

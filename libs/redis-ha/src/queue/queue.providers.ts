@@ -72,7 +72,7 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
           prefix: settings.prefix,
           connection: producer as QueueOptions['connection'],
         },
-        { ...settings, durableAdds: options.durableAdds ?? settings.durableAdds },
+        { ...settings, durableAdds: options.durableAdds ?? settings.durableAdds, addTimeoutMs: effective },
       );
       queue.on('error', (err: Error) => logQueueError(`Queue "${name}"`, err));
       const workerConnection = factory.options('blocking', `queue:${name}:worker`, connect);

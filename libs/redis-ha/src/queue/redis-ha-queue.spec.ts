@@ -100,4 +100,42 @@ describe('RedisHaQueue durable add', () => {
     expect(err).toBeInstanceOf(QueueAddNotDurableError);
     expect((err as Error).message).toMatch(/checking on the new one failed \(Command timed out/);
   });
+
+  it('retries an add the master refused with NOREPLICAS (it did not run) until accepted, without reconnecting', async () => {
+    let refusals = 2;
+    (Queue.prototype.add as jest.Mock).mockImplementation(async (name: string) => {
+      added.push({ name, opts: {} });
+      if (refusals-- > 0) throw new Error('NOREPLICAS Not enough good replicas to write.');
+      return { id: '9', name, timestamp: 1 } as Job;
+    });
+    const plainQueue = new RedisHaQueue(
+      'p',
+      { connection: { lazyConnect: true } },
+      { ...settings, durableAdds: false },
+    );
+    try {
+      await expect(plainQueue.add('report', { n: 1 })).resolves.toMatchObject({ id: '9' });
+      expect(added).toHaveLength(3);
+    } finally {
+      await plainQueue.close();
+    }
+  });
+
+  it('gives up on NOREPLICAS after addTimeoutMs with the last refusal', async () => {
+    (Queue.prototype.add as jest.Mock).mockImplementation(async () => {
+      throw new Error('NOREPLICAS Not enough good replicas to write.');
+    });
+    const plainQueue = new RedisHaQueue(
+      'p',
+      { connection: { lazyConnect: true } },
+      { ...settings, durableAdds: false, addTimeoutMs: 200 },
+    );
+    try {
+      const started = Date.now();
+      await expect(plainQueue.add('report', { n: 1 })).rejects.toThrow(/^NOREPLICAS/);
+      expect(Date.now() - started).toBeLessThan(200 + 100);
+    } finally {
+      await plainQueue.close();
+    }
+  });
 });

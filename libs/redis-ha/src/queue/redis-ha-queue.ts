@@ -17,7 +17,13 @@ export interface RedisHaQueueSettings {
   durableReplicas: number;
   /** How long (`QUEUE_DURABLE_TIMEOUT_MS`). */
   durableTimeoutMs: number;
+  /** How long an add may be retried while the master refuses it with NOREPLICAS (the producer's command timeout). */
+  addTimeoutMs?: number;
 }
+
+/** A master without a good replica refused the write before running it (`min-replicas-to-write`). */
+const refused = (err: unknown) => /^NOREPLICAS/.test((err as Error)?.message ?? '');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `queue.add()` options: BullMQ's, plus `durable` to override the queue's default for one add. */
 export type RedisHaJobsOptions = JobsOptions & {
@@ -50,8 +56,31 @@ export class RedisHaQueue extends Queue {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (!(durable ?? this.settings.durableAdds)) return super.add(name, data, opts && jobOpts);
+    if (!(durable ?? this.settings.durableAdds)) {
+      const add = () => super.add(name, data, opts && jobOpts);
+      return add().catch((err: unknown) => (refused(err) ? this.untilAccepted(add) : Promise.reject(err)));
+    }
     return this.addDurably(name, data, jobOpts);
+  }
+
+  /**
+   * Retries `add` while the master answers NOREPLICAS (a master promoted a moment ago, whose replicas attach
+   * ~1 s later), within `addTimeoutMs`. The producer connection does not reconnect on NOREPLICAS as the writer
+   * does: that would resend every add pipelined behind the refused one, some of which the master ran once a
+   * replica attached, and each such add would make a second job (bench:queue saw 18 in 5 SIGKILL runs).
+   */
+  private async untilAccepted<T>(add: () => Promise<T>): Promise<T> {
+    const end = Date.now() + (this.settings.addTimeoutMs ?? 10_000);
+    for (let n = 0; ; n++) {
+      const delay = Math.min(25 * 2 ** n, 250);
+      if (Date.now() + delay > end) return add();
+      await sleep(delay);
+      try {
+        return await add();
+      } catch (err) {
+        if (!refused(err)) throw err;
+      }
+    }
   }
 
   /**
@@ -60,7 +89,10 @@ export class RedisHaQueue extends Queue {
    */
   private async addDurably(name: string, data: unknown, opts: JobsOptions): Promise<Job> {
     const barrier = await this.replicaBarrier();
-    const job = await super.add(name, data, opts);
+    const add = () => super.add(name, data, opts);
+    const job = await add().catch((err: unknown) =>
+      refused(err) ? this.untilAccepted(add) : Promise.reject(err),
+    );
     const ticket = barrier.ticket(); // the socket that answered the add, before any other I/O can run
     try {
       await barrier.confirm(ticket, job.id);
@@ -84,9 +116,12 @@ export class RedisHaQueue extends Queue {
       const { durable: _durable, ...jobOpts } = opts ?? {};
       return { ...job, opts: jobOpts };
     });
-    if (!durable) return super.addBulk(plain);
+    const addAll = () => super.addBulk(plain);
+    const accepted = () =>
+      addAll().catch((err: unknown) => (refused(err) ? this.untilAccepted(addAll) : Promise.reject(err)));
+    if (!durable) return accepted();
     const barrier = await this.replicaBarrier();
-    const added = await super.addBulk(plain);
+    const added = await accepted();
     const ticket = barrier.ticket();
     try {
       await barrier.confirm(ticket, added.map((job) => job.id).join(','));
