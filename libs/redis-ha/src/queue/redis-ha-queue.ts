@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Job, Queue, type JobsOptions, type QueueOptions } from 'bullmq';
 import { backendRedis } from '../internals/bullmq';
 import { checkPayload } from './payload-check';
@@ -19,6 +20,16 @@ export interface RedisHaQueueSettings {
   durableTimeoutMs: number;
   /** How long an add may be retried while the master refuses it with NOREPLICAS (the producer's command timeout). */
   addTimeoutMs?: number;
+}
+
+/**
+ * Every job gets an id before it is sent: the caller's `jobId`, else a random UUID. ioredis resends an add that
+ * was unanswered when the connection was lost (a failover); with BullMQ's own ids (an INCR in the add script)
+ * an add the old master had run and passed on before dying became a second job (bench:queue: up to 20 in one
+ * SIGKILL run); with an id fixed in the command, the resent add finds the job and adds nothing.
+ */
+function withJobId(opts: JobsOptions): JobsOptions {
+  return opts.jobId ? opts : { ...opts, jobId: randomUUID() };
 }
 
 /** A master without a good replica refused the write before running it (`min-replicas-to-write`). */
@@ -50,14 +61,15 @@ export class RedisHaQueue extends Queue {
 
   override add(name: string, data: unknown, opts?: RedisHaJobsOptions): Promise<Job> {
     // Not async: a plain add is BullMQ's own promise, nothing more on the hot path.
-    const { durable, ...jobOpts } = opts ?? {};
+    const { durable, ...given } = opts ?? {};
+    const jobOpts = withJobId(given);
     try {
       checkPayload(data, this.settings.maxPayloadBytes, { queueName: this.name, jobName: name });
     } catch (err) {
       return Promise.reject(err);
     }
     if (!(durable ?? this.settings.durableAdds)) {
-      const add = () => super.add(name, data, opts && jobOpts);
+      const add = () => super.add(name, data, jobOpts);
       return add().catch((err: unknown) => (refused(err) ? this.untilAccepted(add) : Promise.reject(err)));
     }
     return this.addDurably(name, data, jobOpts);
@@ -114,7 +126,7 @@ export class RedisHaQueue extends Queue {
     const durable = jobs.some((job) => job.opts?.durable ?? this.settings.durableAdds);
     const plain = jobs.map(({ opts, ...job }) => {
       const { durable: _durable, ...jobOpts } = opts ?? {};
-      return { ...job, opts: jobOpts };
+      return { ...job, opts: withJobId(jobOpts) };
     });
     const addAll = () => super.addBulk(plain);
     const accepted = () =>
@@ -133,12 +145,10 @@ export class RedisHaQueue extends Queue {
   }
 
   /**
-   * After a lost connection: are the jobs on the new master? Each must be found with its own timestamp and
-   * name (an id found alone may be another job: ids come from an INCR the new master may have replayed). If
-   * all are, a replicated write then a `WAIT` on this connection confirm them (a `WAIT` after reads only
-   * confirms nothing on Redis 7). A single job with the caller's own `jobId` that is missing is added again
-   * (BullMQ keeps one job per id while it exists); otherwise the add fails with `QueueAddNotDurableError`,
-   * also when the check itself fails: it never reports "did not run" for an add that ran.
+   * After a lost connection: are the jobs on the new master, each with its own timestamp and name? If all
+   * are, a replicated write then a `WAIT` on this connection confirm them (a `WAIT` after reads only confirms
+   * nothing on Redis 7). A single missing job is added again under its id; otherwise, and when the check
+   * itself fails, the add fails with `QueueAddNotDurableError`: never "did not run" for an add that ran.
    */
   private async recover(
     barrier: ReplicaBarrier,
@@ -154,7 +164,7 @@ export class RedisHaQueue extends Queue {
         await barrier.confirmOnThisConnection(`${this.opts.prefix}:${this.name}:redis-ha:wait-probe`, ids);
         return jobs;
       }
-      if (!addAgain || !jobs[0].opts.jobId) throw first;
+      if (!addAgain) throw first;
       const again = await addAgain();
       await barrier.confirm(barrier.ticket(), again.id);
       return [again];
