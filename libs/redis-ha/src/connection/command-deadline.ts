@@ -28,32 +28,27 @@ const SEEN = Symbol('redis-ha:first-seen');
 export function enforceCommandDeadline(client: Redis, timeoutMs: number): ExpiredCommands {
   const expired: ExpiredCommands = { notSent: 0, unknown: 0 };
   neverSendSettled(client);
+  const expire = (command: PendingCommand, sent: boolean) => {
+    const name = command.name ?? 'command';
+    if (sent) expired.unknown++;
+    else expired.notSent++;
+    command.reject(
+      sent ? new CommandOutcomeUnknownError(name, timeoutMs) : new CommandTimeoutError(name, timeoutMs),
+    );
+  };
   const every = Math.max(10, Math.min(100, Math.floor(timeoutMs / 10)));
   const timer = setInterval(() => {
     if (client.status === 'end') {
       // ioredis rejects its queues on end, but not what was parked on a connection lost before: never let
       // those promises hang (a shutdown during a failover).
       clearInterval(timer);
-      return forEachPendingCommand(client, (command, sent) =>
-        command.reject(
-          sent
-            ? new CommandOutcomeUnknownError(command.name ?? 'command', timeoutMs)
-            : new CommandTimeoutError(command.name ?? 'command', timeoutMs),
-        ),
-      );
+      return forEachPendingCommand(client, expire);
     }
     const now = Date.now();
     forEachPendingCommand(client, (command: SeenCommand, sent) => {
       const seen = command[SEEN];
       if (seen === undefined) command[SEEN] = now;
-      else if (now - seen < timeoutMs) return;
-      else if (sent) {
-        expired.unknown++;
-        command.reject(new CommandOutcomeUnknownError(command.name ?? 'command', timeoutMs));
-      } else {
-        expired.notSent++;
-        command.reject(new CommandTimeoutError(command.name ?? 'command', timeoutMs));
-      }
+      else if (now - seen >= timeoutMs) expire(command, sent);
     });
   }, every);
   timer.unref();

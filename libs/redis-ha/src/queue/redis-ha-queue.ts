@@ -69,10 +69,14 @@ export class RedisHaQueue extends Queue {
       return Promise.reject(err);
     }
     if (!(durable ?? this.settings.durableAdds)) {
-      const add = () => super.add(name, data, jobOpts);
-      return add().catch((err: unknown) => (refused(err) ? this.untilAccepted(add) : Promise.reject(err)));
+      return this.accepted(() => super.add(name, data, jobOpts));
     }
     return this.addDurably(name, data, jobOpts);
+  }
+
+  /** `add()`, and if the master refused it with NOREPLICAS, `untilAccepted(add)`: one `.catch` on the hot path. */
+  private accepted<T>(add: () => Promise<T>): Promise<T> {
+    return add().catch((err: unknown) => (refused(err) ? this.untilAccepted(add) : Promise.reject(err)));
   }
 
   /**
@@ -101,10 +105,7 @@ export class RedisHaQueue extends Queue {
    */
   private async addDurably(name: string, data: unknown, opts: JobsOptions): Promise<Job> {
     const barrier = await this.replicaBarrier();
-    const add = () => super.add(name, data, opts);
-    const job = await add().catch((err: unknown) =>
-      refused(err) ? this.untilAccepted(add) : Promise.reject(err),
-    );
+    const job = await this.accepted(() => super.add(name, data, opts));
     const ticket = barrier.ticket(); // the socket that answered the add, before any other I/O can run
     try {
       await barrier.confirm(ticket, job.id);
@@ -128,12 +129,9 @@ export class RedisHaQueue extends Queue {
       const { durable: _durable, ...jobOpts } = opts ?? {};
       return { ...job, opts: withJobId(jobOpts) };
     });
-    const addAll = () => super.addBulk(plain);
-    const accepted = () =>
-      addAll().catch((err: unknown) => (refused(err) ? this.untilAccepted(addAll) : Promise.reject(err)));
-    if (!durable) return accepted();
+    if (!durable) return this.accepted(() => super.addBulk(plain));
     const barrier = await this.replicaBarrier();
-    const added = await accepted();
+    const added = await this.accepted(() => super.addBulk(plain));
     const ticket = barrier.ticket();
     try {
       await barrier.confirm(ticket, added.map((job) => job.id).join(','));
