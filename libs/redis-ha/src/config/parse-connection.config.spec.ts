@@ -248,6 +248,17 @@ describe('connection config from the environment', () => {
     expect(problems(env).join('\n')).toContain(message);
   });
 
+  it('write lease: 200 ms on redis-ha:lease by default, 0 turns it off, 1-19 is refused', () => {
+    expect(connection(SENTINELS)).toMatchObject({ writeLeaseMs: 200, writeLeaseChannel: 'redis-ha:lease' });
+    expect(connection({ ...SENTINELS, REDIS_WRITE_LEASE_MS: '0' }).writeLeaseMs).toBe(0);
+    expect(connection({ ...SENTINELS, REDIS_WRITE_LEASE_CHANNEL: 'app:lease' }).writeLeaseChannel).toBe(
+      'app:lease',
+    );
+    expect(problems({ ...SENTINELS, REDIS_WRITE_LEASE_MS: '5' })).toEqual([
+      expect.stringMatching(/REDIS_WRITE_LEASE_MS.*must be 0 \(off\) or at least 20, got 5/),
+    ]);
+  });
+
   it('reports every problem at once, one line each', () => {
     const found = problems({ REDIS_MODE: 'cluster', REDIS_PORT: 'x', REDIS_DB: '-1' });
     expect(found).toHaveLength(3);

@@ -97,6 +97,9 @@ export function parseConnectionConfig(reader: EnvReader, options: ConnectionOpti
     tls: options.tls ?? (tlsOn ? tlsFiles : undefined),
     readFrom: options.readFrom ?? reader.oneOf('REDIS_READ_FROM', READ_FROM) ?? 'replica-preferred',
     readMaxLagMs: options.readMaxLagMs ?? reader.int('REDIS_READ_MAX_LAG_MS', { min: 0 }) ?? 2000,
+    writeLeaseMs: options.writeLeaseMs ?? reader.int('REDIS_WRITE_LEASE_MS', { min: 0 }) ?? 200,
+    writeLeaseChannel:
+      options.writeLeaseChannel ?? reader.string('REDIS_WRITE_LEASE_CHANNEL') ?? 'redis-ha:lease',
     keyPrefix: options.keyPrefix ?? reader.string('REDIS_KEY_PREFIX') ?? '',
     connectTimeoutMs:
       options.connectTimeoutMs ?? reader.int('REDIS_CONNECT_TIMEOUT_MS', { min: 100 }) ?? 10_000,
@@ -137,6 +140,9 @@ function validate(reader: EnvReader, config: ConnectionConfig, options: Connecti
   }
   if (config.sentinelUsername && config.sentinelPassword === undefined) {
     reader.fail('REDIS_SENTINEL_PASSWORD', 'is required when REDIS_SENTINEL_USERNAME is set');
+  }
+  if (config.writeLeaseMs > 0 && config.writeLeaseMs < 20) {
+    reader.fail('REDIS_WRITE_LEASE_MS', `must be 0 (off) or at least 20, got ${config.writeLeaseMs}`);
   }
   if (options.port !== undefined) reader.checkRange('forRoot({ port })', options.port, 1, 65535);
   if (options.db !== undefined) reader.checkRange('forRoot({ db })', options.db, 0, 15);

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { forEachPendingCommand, neverSendSettled, type PendingCommand } from '../internals/ioredis';
+import { forEachPendingCommand, guardSends, type PendingCommand, type SendFence } from '../internals/ioredis';
 import { CommandOutcomeUnknownError, CommandTimeoutError } from '../errors/command-timeout.error';
 
 /** Commands of one client that the deadline rejected, by what the caller was told (for metrics). */
@@ -22,12 +22,13 @@ const SEEN = Symbol('redis-ha:first-seen');
  * once the connection is back, so a caller told "timed out" finds the write applied. This sweeps the queues
  * every `timeoutMs / 10` (at most 100 ms) instead, rejects a command between `timeoutMs` and one sweep later
  * with an error that says whether it can have run (`CommandTimeoutError` / `CommandOutcomeUnknownError`), and
- * makes the client skip settled commands when it flushes or resends (`neverSendSettled`), so a command rejected
- * before it was written never runs. Returns the counts of rejected commands, which it keeps up to date.
+ * makes the client skip settled commands when it flushes or resends (`guardSends`), so a command rejected
+ * before it was written never runs. Commands held by `fence` wait in the offline queue, under the same bound.
+ * Returns the counts of rejected commands, which it keeps up to date.
  */
-export function enforceCommandDeadline(client: Redis, timeoutMs: number): ExpiredCommands {
+export function enforceCommandDeadline(client: Redis, timeoutMs: number, fence?: SendFence): ExpiredCommands {
   const expired: ExpiredCommands = { notSent: 0, unknown: 0 };
-  neverSendSettled(client);
+  guardSends(client, fence);
   const expire = (command: PendingCommand, sent: boolean) => {
     const name = command.name ?? 'command';
     if (sent) expired.unknown++;

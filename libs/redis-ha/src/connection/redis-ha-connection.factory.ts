@@ -65,7 +65,10 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
   create(role: ConnectionRole, name: string, overrides: RedisOptions = {}): Redis {
     const { commandTimeout, ...options } = this.options(role, name, overrides);
     const client = new Redis(options);
-    const expired = commandTimeout ? enforceCommandDeadline(client, commandTimeout) : undefined;
+    // Writes wait out a lost write lease (Sentinel); reads, blocking and Pub/Sub connections do not.
+    const fence = role === 'writer' || role === 'producer' ? this.topology.writeFence : undefined;
+    const expired = commandTimeout ? enforceCommandDeadline(client, commandTimeout, fence?.fence) : undefined;
+    if (expired) fence?.add(client);
     watchConnection(client, name, role, this.events);
     this.owned.push({ name, role, client, expired });
     for (const hook of this.hooks) hook(client, role, name, expired);

@@ -56,6 +56,17 @@ export interface ReplicaLagEvent {
   at: Date;
 }
 
+/**
+ * The write lease (Sentinel, `REDIS_WRITE_LEASE_MS`) was lost (writes are held) or regained. `error` when the
+ * lease cannot work at all (its probe was refused) and writes are let through unfenced.
+ */
+export interface WriteLeaseEvent {
+  type: 'write-lease';
+  held: boolean;
+  error?: string;
+  at: Date;
+}
+
 export type RedisHaEvent =
   | FailoverStartedEvent
   | MasterChangedEvent
@@ -63,7 +74,8 @@ export type RedisHaEvent =
   | ConnectionLostEvent
   | ConnectionRestoredEvent
   | SentinelReachabilityEvent
-  | ReplicaLagEvent;
+  | ReplicaLagEvent
+  | WriteLeaseEvent;
 
 export type RedisHaEventType = RedisHaEvent['type'];
 
@@ -119,6 +131,13 @@ export class RedisHaEvents implements OnModuleDestroy {
         return this.logger.warn(`Replica ${addr(e.replica)} left by replica reads: ${e.reason}`);
       case 'replica-fresh':
         return this.logger.log(`Replica ${addr(e.replica)} read from again: ${e.reason}`);
+      case 'write-lease':
+        if (e.error) return this.logger.error(e.error);
+        return e.held
+          ? this.logger.log('Write lease held: writes go to the master')
+          : this.logger.warn(
+              'Write lease lost (no replica acknowledgement or no sentinel majority): holding writes',
+            );
     }
   }
 }

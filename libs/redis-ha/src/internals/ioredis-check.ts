@@ -24,6 +24,9 @@ export function probeIoredisInternals(): string[] {
   if (!/self\.prevCommandQueue = self\.commandQueue/.test(eventHandlerSource()))
     missing.push('Redis#prevCommandQueue (commands written on a connection that closed)');
   if (typeof client.sendCommand !== 'function') missing.push('Redis#sendCommand');
+  if (typeof (client as unknown as { resetOfflineQueue?: unknown }).resetOfflineQueue !== 'function')
+    missing.push('Redis#resetOfflineQueue');
+  if (!/this\.condition\s*=/.test(Redis.toString())) missing.push('Redis#condition (the selected db)');
   if (!/\.stream\s*=/.test(Redis.toString())) missing.push('Redis#stream (the current socket)');
   const command = new Redis.Command('get', ['redis-ha:internals-probe']);
   if (typeof command.isSettled !== 'boolean') missing.push('Command#isSettled');

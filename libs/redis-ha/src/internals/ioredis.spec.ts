@@ -4,7 +4,8 @@ import { assertIoredisInternals, probeIoredisInternals } from './ioredis-check';
 import {
   currentSocket,
   forEachPendingCommand,
-  neverSendSettled,
+  guardSends,
+  sendParked,
   patchSendCommand,
   remoteEndpoint,
   type PendingCommand,
@@ -174,7 +175,7 @@ describe('ioredis internals', () => {
     server.on('connection', listener);
     try {
       const client = writingClient(null);
-      neverSendSettled(client);
+      guardSends(client);
       const first = client.get('first').catch((err: Error) => err.message);
       expect(sentFlags(client)).toEqual([['get', false]]); // offline: the socket is still connecting
       forEachPendingCommand(client, (command) => command.reject(new Error('rejected while queued')));
@@ -183,6 +184,33 @@ describe('ioredis internals', () => {
       await settle();
       expect(received.join('')).toContain('second');
       expect(received.join('')).not.toContain('first');
+    } finally {
+      server.off('connection', listener);
+    }
+  });
+
+  it('offlineQueue parking (guardSends with a closed fence, then sendParked)', async () => {
+    const received: string[] = [];
+    const listener = (socket: Socket) => socket.on('data', (d) => received.push(d.toString()));
+    server.on('connection', listener);
+    try {
+      const client = writingClient(null);
+      const fence = { closed: false };
+      guardSends(client, fence);
+      client.get('before').catch(() => undefined);
+      await settle();
+      expect(client.status).toBe('ready');
+      fence.closed = true;
+      client.get('held').catch(() => undefined);
+      await settle();
+      expect(received.join('')).toContain('before');
+      expect(received.join('')).not.toContain('held');
+      expect(sentFlags(client)).toContainEqual(['get', false]); // parked: the deadline sees it as not sent
+      fence.closed = false;
+      sendParked(client);
+      await settle();
+      expect(received.join('')).toContain('held');
+      expect(sentFlags(client).filter(([, sent]) => !sent)).toEqual([]);
     } finally {
       server.off('connection', listener);
     }

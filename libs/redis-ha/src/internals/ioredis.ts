@@ -99,18 +99,67 @@ export function remoteEndpoint(client: SocketHolder): { host: string; port: numb
   return stream?.remoteAddress ? { host: stream.remoteAddress, port: stream.remotePort } : undefined;
 }
 
+/** Whether a client's sends are held back (the Sentinel topology's write lease: see write-lease.ts). */
+export interface SendFence {
+  closed: boolean;
+}
+
+/** An entry of ioredis' offline queue (private): what `sendCommand` parks while the client is not connected. */
+interface QueuedSend {
+  command: Command;
+  stream?: unknown;
+  select?: number;
+}
+
+/** The private members parking and flushing use (ioredis' typings mark `offlineQueue` and the rest private). */
+interface Internal {
+  status: Redis['status'];
+  offlineQueue: { push(item: QueuedSend): void; shift(): QueuedSend | undefined; length: number };
+  resetOfflineQueue(): void;
+  condition?: { select: number };
+  select(db: number): Promise<unknown>;
+  sendCommand(command: Command, stream?: unknown): unknown;
+}
+
 /**
- * Makes this client never write a command that is already settled (`Command.isSettled`, `Command.promise`):
- * ioredis writes what its offline queue holds when the connection is back, and resends what was unanswered on
- * a closed connection, without asking whether the caller was already given an error. With this, a command the
- * deadline rejected before it was written never runs, and one rejected after it was written is not run again.
+ * One wrapper around this client's `sendCommand`, on every send:
+ * - a command already settled (`Command.isSettled`) is not written: ioredis writes what its offline queue holds
+ *   when the connection is back, and resends what was unanswered on a closed connection, without asking whether
+ *   the caller was already given an error. So a command the deadline rejected before it was written never
+ *   runs, and one rejected after it was written is not run again;
+ * - while `fence` is closed, a command is parked in the client's offline queue (ioredis' own, so the deadline
+ *   sees it as not sent) instead of being written; `sendParked()` writes them in order once it opens.
  */
-export function neverSendSettled(client: Redis): void {
+export function guardSends(client: Redis, fence?: SendFence): void {
   patchSendCommand(
     client,
     (send) =>
-      function sendUnsettled(this: Redis, command, stream) {
-        return command.isSettled ? command.promise : send.call(this, command, stream);
+      function guardedSend(this: Redis, command, stream) {
+        if (command.isSettled) return command.promise;
+        if (fence?.closed && this.status === 'ready') {
+          const self = this as unknown as Internal;
+          self.offlineQueue.push({ command, stream, select: self.condition?.select });
+          return command.promise;
+        }
+        return send.call(this, command, stream);
       },
   );
+}
+
+/**
+ * Writes what `guardSends` parked, in order, as ioredis does with its offline queue on `ready` (selecting the
+ * database each was issued on). Nothing to do while the client is not connected: ioredis flushes it on ready.
+ */
+export function sendParked(client: Redis): void {
+  const self = client as unknown as Internal;
+  if (self.status !== 'ready' || self.offlineQueue.length === 0) return;
+  const parked = self.offlineQueue;
+  self.resetOfflineQueue();
+  for (let item = parked.shift(); item; item = parked.shift()) {
+    const select = self.condition?.select;
+    if (item.select !== undefined && item.select !== select && item.command.name !== 'select') {
+      self.select(item.select).catch(() => undefined);
+    }
+    self.sendCommand(item.command, item.stream);
+  }
 }

@@ -2,6 +2,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { loadAllSettings } from '../config/load-config';
 import { RedisHaEvents } from '../events/redis-ha-events';
+import type { Topology, TopologyDescription } from '../topology/topology';
 import { RedisHealthIndicator } from './redis.health';
 
 /** A stand-in writer: its socket address, its status and what ROLE answers. */
@@ -14,9 +15,13 @@ function writer(role: unknown[], status = 'ready', port = 6390) {
   };
 }
 
-function indicator(client: ReturnType<typeof writer>, events = new RedisHaEvents()) {
+type Lease = TopologyDescription['writeLease'];
+
+function indicator(client: ReturnType<typeof writer>, events = new RedisHaEvents(), lease?: Lease) {
   const config = loadAllSettings({ HEALTH_TIMEOUT_MS: '200' }).health;
-  return new RedisHealthIndicator(new HealthIndicatorService(), client as unknown as Redis, config, events);
+  const topology = { describe: () => ({ kind: 'sentinel', writeLease: lease }) } as unknown as Topology;
+  const health = new HealthIndicatorService();
+  return new RedisHealthIndicator(health, client as unknown as Redis, config, events, topology);
 }
 
 const MASTER = ['master', 100, [['127.0.0.1', '6391', '100']]];
@@ -83,5 +88,20 @@ describe('RedisHealthIndicator', () => {
       status: 'down',
       message: 'the writer (master) did not answer within 180 ms (HEALTH_TIMEOUT_MS)',
     });
+  });
+
+  it('is down without a probe on the minority side (no sentinel majority, write lease lost)', async () => {
+    const client = writer(MASTER);
+    const lease = { held: false, lostSince: Date.now() - 300, minority: true };
+    const result = await indicator(client, new RedisHaEvents(), lease).isHealthy();
+    expect(result.redis).toMatchObject({ status: 'down' });
+    expect(String(result.redis.message)).toMatch(/writes are held for \d+ ms: no majority of the sentinels/);
+    expect(client.ping).not.toHaveBeenCalled();
+  });
+
+  it('stays up while the lease is lost with the sentinels in reach (a failover in progress)', async () => {
+    const lease = { held: false, lostSince: Date.now() - 300, minority: false };
+    const result = await indicator(writer(MASTER), new RedisHaEvents(), lease).isHealthy();
+    expect(result.redis).toMatchObject({ status: 'up' });
   });
 });

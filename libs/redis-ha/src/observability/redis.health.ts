@@ -11,6 +11,7 @@ import { getRedisToken } from '../redis-ha.constants';
 import { boundedProbe, elapsedMs, reason } from './bounded-probe';
 import { probeBudget } from './probe-budget';
 import { hostPort } from './sentinel-view';
+import { REDIS_HA_TOPOLOGY, type Topology } from '../topology/topology';
 
 /**
  * PING and its round trip on the writer connection the app uses (`@InjectRedis()`), and `ROLE` on the same
@@ -31,6 +32,7 @@ export class RedisHealthIndicator implements OnModuleDestroy {
     @Inject(getRedisToken()) private readonly writer: Redis,
     @Inject(REDIS_HA_HEALTH_CONFIG) private readonly settings: HealthConfig,
     events: RedisHaEvents,
+    @Inject(REDIS_HA_TOPOLOGY) private readonly topology: Topology,
   ) {
     this.subscription = events.on('master-changed').subscribe((e) => {
       this.switchedTo = isIP(e.to.host) ? hostPort(e.to) : undefined;
@@ -47,6 +49,16 @@ export class RedisHealthIndicator implements OnModuleDestroy {
     const indicator = this.health.check(key);
     const writer = this.writer;
     const address = remoteAddress(writer);
+    const lease = this.topology.describe().writeLease;
+    if (lease && !lease.held && lease.minority) {
+      const since = lease.lostSince === undefined ? '' : ` for ${Date.now() - lease.lostSince} ms`;
+      return indicator.down({
+        address,
+        message:
+          `writes are held${since}: no majority of the sentinels has named the master for 1.5 s ` +
+          '(this instance may be on the minority side of a partition)',
+      });
+    }
     try {
       const { pingMs, role } = await boundedProbe(
         writer,

@@ -33,7 +33,9 @@ describe('topologies', () => {
     expect(topology.replicaRoute()).toEqual({ role: 'slave', Connector: reader.Connector });
     expect(masterOnly.replicaRoute().role).toBe('slave');
     expect(masterOnly.replicaRoute().Connector).not.toBe(masterOnly.route('writer').Connector);
-    expect(topology.describe()).toEqual({ kind: 'sentinel', master: undefined, sentinels: new Map() });
+    expect(topology.describe()).toMatchObject({ kind: 'sentinel', master: undefined, sentinels: new Map() });
+    // Not started: no lease yet, and no sentinel has named a master, so writes are held.
+    expect(topology.describe().writeLease).toMatchObject({ held: false, minority: true });
     await topology.close();
     await masterOnly.close();
   });

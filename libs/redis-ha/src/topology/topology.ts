@@ -1,7 +1,9 @@
 import type { RedisOptions } from 'ioredis';
 import type { HostPort } from '../config/connection.config';
 import type { ConnectionRole } from '../config/connection-role';
+import type Redis from 'ioredis';
 import type { RedisHaConnectionError } from '../errors/redis-ha-connection.error';
+import type { SendFence } from '../internals/ioredis';
 
 /** Injection token of the module's `Topology`. */
 export const REDIS_HA_TOPOLOGY = 'REDIS_HA:TOPOLOGY';
@@ -13,6 +15,15 @@ export interface TopologyDescription {
   master?: HostPort;
   /** Each sentinel by `host:port` and whether the topology's subscription to it is up (sentinel only). */
   sentinels?: ReadonlyMap<string, boolean>;
+  /** Whether writes go through the write lease now (sentinel only); when not, since when (epoch ms). */
+  writeLease?: { held: boolean; lostSince?: number; minority: boolean; reason?: string };
+}
+
+/** What holds writes back on the minority side of a partition: the factory fences writer and producer clients. */
+export interface WriteFence {
+  readonly fence: SendFence;
+  /** Flushes `client`'s held commands when the fence opens. */
+  add(client: Redis): void;
 }
 
 /**
@@ -39,6 +50,8 @@ export interface Topology {
    */
   replicaRoute(): RedisOptions | undefined;
   describe(): TopologyDescription;
+  /** Holds writes while the topology cannot vouch for the master (Sentinel's write lease); absent otherwise. */
+  readonly writeFence?: WriteFence;
   /** Stops following the topology (subscriptions, timers). Idempotent. */
   close(): Promise<void>;
 }

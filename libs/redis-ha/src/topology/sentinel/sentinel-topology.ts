@@ -11,6 +11,7 @@ import { RedisHaEvents } from '../../events/redis-ha-events';
 import { SentinelResolver } from './sentinel-resolver';
 import { MasterView } from './master-view';
 import { ReplicaLagWatch } from './replica-lag-watch';
+import { WriteLease } from './write-lease';
 
 /** What Sentinel publishes that matters to clients (`-failover-abort-*` are matched by pattern). */
 const CHANNELS = ['+try-failover', '+switch-master'];
@@ -35,6 +36,8 @@ export class SentinelTopology implements Topology {
   /** The master as this module last knew it: failover messages about another node are checked first. */
   private readonly view: MasterView;
   private readonly lagWatch: ReplicaLagWatch;
+  /** Holds writes while no replica acknowledges the master or no sentinel majority names it (partitions). */
+  readonly writeFence: WriteLease;
 
   constructor(
     private readonly conn: ConnectionConfig,
@@ -58,6 +61,13 @@ export class SentinelTopology implements Topology {
       conn.readMaxLagMs,
       events,
     );
+    this.writeFence = new WriteLease(
+      { leaseMs: conn.writeLeaseMs, channel: conn.writeLeaseChannel },
+      this.gate,
+      this.resolver,
+      (node) => buildNodeOptions(conn, node, 'write-lease'),
+      events,
+    );
     const deps = { gate: this.gate, resolver: this.resolver };
     this.masterConnector = createHaConnector({ ...deps, replicaFallsBackToMaster: true });
     this.replicaConnector = createHaConnector({
@@ -70,6 +80,7 @@ export class SentinelTopology implements Topology {
   start(): this {
     for (const sentinel of this.conn.sentinels) this.subscribe(sentinel);
     this.lagWatch.start();
+    this.writeFence.start();
     return this;
   }
 
@@ -92,7 +103,8 @@ export class SentinelTopology implements Topology {
   }
 
   describe(): TopologyDescription {
-    return { kind: 'sentinel', master: this.currentMaster, sentinels: this.reachable };
+    const { currentMaster: master, reachable: sentinels } = this;
+    return { kind: 'sentinel', master, sentinels, writeLease: this.writeFence.state() };
   }
 
   async close(): Promise<void> {
@@ -102,6 +114,7 @@ export class SentinelTopology implements Topology {
       client.removeAllListeners();
     }
     this.lagWatch.close();
+    this.writeFence.close();
     this.resolver.close();
   }
 
