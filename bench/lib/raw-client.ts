@@ -5,7 +5,7 @@ import type { LocalCluster } from '../../tools/cluster/local-cluster';
 export function rawSentinelOptions(cluster: LocalCluster): RedisOptions {
   const env = cluster.env();
   return {
-    sentinels: cluster.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
+    sentinels: cluster.sentinelPorts.map((port) => ({ host: cluster.host(port), port })),
     name: env.REDIS_MASTER_NAME,
     username: env.REDIS_USERNAME,
     password: env.REDIS_PASSWORD,

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { CommandTimeoutError } from '@app/redis-ha';
+import { CommandOutcomeUnknownError, CommandTimeoutError } from '@app/redis-ha';
 
 interface WriteRecord {
   seq: number;
@@ -7,6 +7,8 @@ interface WriteRecord {
   doneAt?: number;
   ok?: boolean;
   error?: string;
+  /** Rejected with CommandOutcomeUnknownError: written, no reply, so it may have run. */
+  unknown?: boolean;
 }
 
 export interface WriteLoadReport {
@@ -67,6 +69,27 @@ export class WriteLoad {
     return lost;
   }
 
+  /**
+   * How many writes the client reported failed (any error but CommandOutcomeUnknownError) that `reader` (on the
+   * final master) finds anyway: a caller was told "failed" and the write happened.
+   */
+  async countFailedApplied(reader: Redis, keyPrefix = ''): Promise<number> {
+    const keys = this.records
+      .filter((r) => r.ok === false && !r.unknown)
+      .map((r) => keyPrefix + this.prefix + r.seq);
+    let applied = 0;
+    for (let i = 0; i < keys.length; i += 500) {
+      applied += (await reader.mget(keys.slice(i, i + 500))).filter((v) => v !== null).length;
+    }
+    return applied;
+  }
+
+  /** When the first write issued at or after `at` was acknowledged (undefined if none was). */
+  firstAckAfter(at: number): number | undefined {
+    const acked = this.records.filter((r) => r.ok && r.issuedAt >= at).map((r) => r.doneAt as number);
+    return acked.length ? Math.min(...acked) : undefined;
+  }
+
   private writeOne(): void {
     const record: WriteRecord = { seq: this.records.length, issuedAt: Date.now() };
     this.records.push(record);
@@ -77,6 +100,7 @@ export class WriteLoad {
           ok: false,
           doneAt: Date.now(),
           error: err instanceof CommandTimeoutError ? err.name : err.message,
+          unknown: err instanceof CommandOutcomeUnknownError,
         }),
     );
     this.pending.add(promise);

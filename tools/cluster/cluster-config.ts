@@ -59,11 +59,28 @@ export function renderUserLines(text: string, passwords: ClusterPasswords): stri
   });
 }
 
+/**
+ * Where each process of the cluster listens, by port: 127.0.0.1 for all by default; for partition tests each its
+ * own 127.0.0.x (it listens on 127.0.0.1 too, for the launcher, and connects out from its own address).
+ */
+export type HostOf = (port: number) => string;
+
+const LOOPBACK: HostOf = () => '127.0.0.1';
+
+/** `bind` and `bind-source-addr` of a process at `host`. */
+function bindTo(text: string, host: string): string {
+  if (host === '127.0.0.1') return setDirective(text, 'bind', host);
+  return setDirective(setDirective(text, 'bind', `${host} 127.0.0.1`), 'bind-source-addr', host);
+}
+
 export interface RedisNodeRender {
   port: number;
   dir: string;
-  /** Port of the master to replicate from, on 127.0.0.1; undefined for the initial master. */
+  /** Port of the master to replicate from; undefined for the initial master. */
   masterPort?: number;
+  hostOf?: HostOf;
+  /** Keep the committed replication timings (partition benches) instead of the launcher's faster ones. */
+  committedReplication?: boolean;
   passwords: ClusterPasswords;
   /** Start from the dump.rdb placed in `dir` (AOF off until enableAofAfterRestore()). */
   restoring?: boolean;
@@ -72,16 +89,20 @@ export interface RedisNodeRender {
 /** `redis.conf` of one node; its `users.acl` is rendered by `renderUsersAcl()` into the same dir. */
 export function renderRedisConf(node: RedisNodeRender): string {
   let text = readCommitted(node.masterPort === undefined ? 'redis-master.conf' : 'redis-replica.conf');
+  const hostOf = node.hostOf ?? LOOPBACK;
   text = setDirective(text, 'port', String(node.port));
-  text = setDirective(text, 'bind', '127.0.0.1');
+  text = bindTo(text, hostOf(node.port));
   text = setDirective(text, 'dir', node.dir);
   text = setDirective(text, 'aclfile', join(node.dir, 'users.acl'));
   text = setDirective(text, 'logfile', join(node.dir, 'redis.log'));
-  // One transfer per replica right away: the launcher starts both replicas together and speed matters.
-  text = setDirective(text, 'repl-diskless-sync-delay', '0');
+  if (!node.committedReplication) {
+    // One transfer per replica right away: the launcher starts both replicas together and speed matters.
+    text = setDirective(text, 'repl-diskless-sync-delay', '0');
+  }
   // Small enough that dozens of test clusters fit in memory; the committed value is for a real host.
   text = setDirective(text, 'repl-backlog-size', '4mb');
-  if (node.masterPort !== undefined) text = setDirective(text, 'replicaof', `127.0.0.1 ${node.masterPort}`);
+  if (node.masterPort !== undefined)
+    text = setDirective(text, 'replicaof', `${hostOf(node.masterPort)} ${node.masterPort}`);
   if (node.restoring) text = setDirective(text, 'appendonly', 'no');
   return `${text}\n# --- rendered secrets (never committed) ---\nmasterauth ${node.passwords.replicator}\n`;
 }
@@ -101,16 +122,22 @@ export interface SentinelRender {
   passwords: ClusterPasswords;
   downAfterMs?: number;
   failoverTimeoutMs?: number;
+  hostOf?: HostOf;
 }
 
 export function renderSentinelConf(s: SentinelRender): string {
   let text = renderUserLines(readCommitted('sentinel.conf'), s.passwords);
   const quorum = /^sentinel monitor \S+ \S+ \d+ (\d+)$/m.exec(text)?.[1] ?? '2';
+  const hostOf = s.hostOf ?? LOOPBACK;
   text = setDirective(text, 'port', String(s.port));
-  text = setDirective(text, 'bind', '127.0.0.1');
+  text = bindTo(text, hostOf(s.port));
   text = setDirective(text, 'dir', s.dir);
   text = setDirective(text, 'logfile', join(s.dir, 'sentinel.log'));
-  text = setDirective(text, `sentinel monitor ${MASTER_NAME}`, `127.0.0.1 ${s.masterPort} ${quorum}`);
+  text = setDirective(
+    text,
+    `sentinel monitor ${MASTER_NAME}`,
+    `${hostOf(s.masterPort)} ${s.masterPort} ${quorum}`,
+  );
   if (s.downAfterMs !== undefined) {
     text = setDirective(text, `sentinel down-after-milliseconds ${MASTER_NAME}`, String(s.downAfterMs));
   }
@@ -121,8 +148,10 @@ export function renderSentinelConf(s: SentinelRender): string {
   // periods (2 s each) before the quorum can be checked.
   const known = [
     `sentinel myid ${s.myid}`,
-    ...s.replicaPorts.map((port) => `sentinel known-replica ${MASTER_NAME} 127.0.0.1 ${port}`),
-    ...s.peers.map((peer) => `sentinel known-sentinel ${MASTER_NAME} 127.0.0.1 ${peer.port} ${peer.myid}`),
+    ...s.replicaPorts.map((port) => `sentinel known-replica ${MASTER_NAME} ${hostOf(port)} ${port}`),
+    ...s.peers.map(
+      (peer) => `sentinel known-sentinel ${MASTER_NAME} ${hostOf(peer.port)} ${peer.port} ${peer.myid}`,
+    ),
   ];
   const secrets = [
     `sentinel auth-pass ${MASTER_NAME} ${s.passwords.sentinel}`,

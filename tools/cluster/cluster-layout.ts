@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -28,6 +36,13 @@ export interface LocalClusterOptions {
   startTimeoutMs?: number;
   /** An RDB file (e.g. from `cluster.backup()`) the initial master loads; the replicas sync from it. */
   restoreFrom?: string;
+  /**
+   * Partition tests (inside `privateNetworkCommand()`, as root): each process gets its own 127.0.0.x
+   * (127.0.0.11 for basePort, .12, ...) and its own uid (41011, 41012, ...), so `cut()` can part any two.
+   */
+  partitionable?: boolean;
+  /** Keep the committed replication timings of `redis/` (the launcher otherwise syncs replicas at once). */
+  committedReplication?: boolean;
 }
 
 /** What `cluster:up` saves so that later commands can `attach()` to the same processes. */
@@ -38,15 +53,24 @@ export interface ClusterState {
   ownsDir: boolean;
   detached: boolean;
   passwords: ClusterPasswords;
-  processes: { kind: ProcessKind; port: number; pid?: number; dir: string }[];
+  processes: { kind: ProcessKind; port: number; pid?: number; dir: string; host: string; uid?: number }[];
 }
 
-function describe(kind: ProcessKind, port: number, dir: string): ManagedProcess {
-  return { kind, port, dir, confPath: join(dir, `${kind}.conf`), logPath: join(dir, `${kind}.log`) };
+function describe(kind: ProcessKind, port: number, dir: string, host: string, uid?: number): ManagedProcess {
+  const files = { confPath: join(dir, `${kind}.conf`), logPath: join(dir, `${kind}.log`) };
+  return { kind, port, dir, host, uid, ...files };
 }
 
 export function processesOf(state: ClusterState): ManagedProcess[] {
-  return state.processes.map((p) => ({ ...describe(p.kind, p.port, p.dir), pid: p.pid }));
+  return state.processes.map((p) => ({ ...describe(p.kind, p.port, p.dir, p.host, p.uid), pid: p.pid }));
+}
+
+/** 127.0.0.11 for basePort, .12 for the next...; 127.0.0.1 unless partitionable. */
+function placement(options: LocalClusterOptions, basePort: number) {
+  const offset = (port: number) => port - basePort + 11;
+  return options.partitionable
+    ? { hostOf: (port: number) => `127.0.0.${offset(port)}`, uidOf: (port: number) => 41000 + offset(port) }
+    : { hostOf: () => '127.0.0.1', uidOf: () => undefined };
 }
 
 /**
@@ -68,15 +92,18 @@ export function layoutCluster(options: LocalClusterOptions): {
     port: basePort + offset,
     myid: randomBytes(20).toString('hex'),
   }));
+  const { hostOf, uidOf } = placement(options, basePort);
   const procs: ManagedProcess[] = [];
   const add = (kind: ProcessKind, port: number, files: (dir: string) => Record<string, string>) => {
-    const proc = describe(kind, port, join(dir, `${kind}-${port}`));
+    const proc = describe(kind, port, join(dir, `${kind}-${port}`), hostOf(port), uidOf(port));
     mkdirSync(proc.dir, { recursive: true });
     for (const [name, text] of Object.entries(files(proc.dir))) {
       writeFileSync(join(proc.dir, name), text, { mode: 0o600 }); // they hold passwords
     }
+    if (proc.uid !== undefined) ownBy(proc.dir, proc.uid);
     procs.push(proc);
   };
+  if (options.partitionable) chmodSync(dir, 0o711); // each process, under its own uid, reaches its own dir
   for (const port of redisPorts) {
     const masterPort = port === basePort ? undefined : basePort;
     const restoring = masterPort === undefined && options.restoreFrom !== undefined;
@@ -84,7 +111,10 @@ export function layoutCluster(options: LocalClusterOptions): {
       if (restoring) copyFileSync(options.restoreFrom!, join(nodeDir, 'dump.rdb'));
       return {
         'users.acl': renderUsersAcl(passwords),
-        'redis.conf': renderRedisConf({ port, dir: nodeDir, masterPort, passwords, restoring }),
+        'redis.conf': renderRedisConf({
+          ...{ port, dir: nodeDir, masterPort, passwords, restoring, hostOf },
+          committedReplication: options.committedReplication,
+        }),
       };
     });
   }
@@ -94,11 +124,17 @@ export function layoutCluster(options: LocalClusterOptions): {
     const replicaPorts = redisPorts.slice(1);
     add('sentinel', port, (nodeDir) => ({
       'sentinel.conf': renderSentinelConf({
-        ...{ port, dir: nodeDir, myid, masterPort: basePort, replicaPorts, peers, passwords },
+        ...{ port, dir: nodeDir, myid, masterPort: basePort, replicaPorts, peers, passwords, hostOf },
         ...timings,
       }),
     }));
   }
   const state = { basePort, dir, ownsDir, detached: options.detached ?? false, passwords, processes: [] };
   return { state, procs };
+}
+
+/** Hands a node's dir and files to the uid it runs as (it writes its log, RDB, AOF and config there). */
+function ownBy(dir: string, uid: number): void {
+  chownSync(dir, uid, uid);
+  for (const name of readdirSync(dir)) chownSync(join(dir, name), uid, uid);
 }

@@ -31,6 +31,10 @@ export function findBinary(kind: ProcessKind): string {
 export interface ManagedProcess {
   kind: ProcessKind;
   port: number;
+  /** The address it listens on besides 127.0.0.1, and connects out from (127.0.0.1 unless partitionable). */
+  host: string;
+  /** The uid (and gid) it runs as; this process's own when undefined. */
+  uid?: number;
   /** Also the process's working directory and Redis `dir`: how a pid is recognised as ours. */
   dir: string;
   confPath: string;
@@ -43,7 +47,11 @@ export interface ManagedProcess {
 }
 
 export function spawnServer(proc: ManagedProcess, detached: boolean): void {
-  const child = spawn(findBinary(proc.kind), [proc.confPath], { cwd: proc.dir, stdio: 'ignore', detached });
+  const ids = proc.uid === undefined ? {} : { uid: proc.uid, gid: proc.uid };
+  const child = spawn(findBinary(proc.kind), [proc.confPath], {
+    ...{ cwd: proc.dir, stdio: 'ignore', detached },
+    ...ids,
+  });
   if (child.pid === undefined) throw new Error(`could not start ${BINARIES[proc.kind]} on port ${proc.port}`);
   proc.pid = child.pid;
   proc.child = child;

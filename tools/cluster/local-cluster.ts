@@ -14,6 +14,7 @@ import {
   type ManagedProcess,
 } from './cluster-process';
 import { SentinelView, type Switch } from './cluster-sentinels';
+import type { Endpoint } from './netns';
 import { clusterStatus, type ClusterStatus } from './cluster-status';
 
 export type { BackupResult } from './cluster-backup';
@@ -73,7 +74,14 @@ export class LocalCluster {
   state(): ClusterState {
     return {
       ...this.st,
-      processes: this.procs.map(({ kind, port, pid, dir }) => ({ kind, port, pid, dir })),
+      processes: this.procs.map(({ kind, port, pid, dir, host, uid }) => ({
+        kind,
+        port,
+        pid,
+        dir,
+        host,
+        uid,
+      })),
     };
   }
 
@@ -85,13 +93,25 @@ export class LocalCluster {
   env(): Record<string, string> {
     return {
       REDIS_MODE: 'sentinel',
-      REDIS_SENTINEL_HOSTS: this.sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','),
+      REDIS_SENTINEL_HOSTS: this.sentinelPorts.map((port) => `${this.host(port)}:${port}`).join(','),
       REDIS_MASTER_NAME: MASTER_NAME,
       REDIS_USERNAME: 'app',
       REDIS_PASSWORD: this.st.passwords.app,
       REDIS_SENTINEL_USERNAME: 'app',
       REDIS_SENTINEL_PASSWORD: this.st.passwords.app,
     };
+  }
+
+  /** The address the process on `port` listens on and connects out from (see `partitionable`). */
+  host(port: number): string {
+    return this.proc(port).host;
+  }
+
+  /** The process on `port` as one side of a link `Partition.cut()` can part. */
+  endpoint(port: number): Endpoint {
+    const { kind, host, uid } = this.proc(port);
+    if (uid === undefined) throw new Error('start the cluster with { partitionable: true } to cut its links');
+    return { address: host, uid, label: `${kind} ${port}` };
   }
 
   adminCredentials(): Credentials {
