@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { getRedisToken } from '@app/redis-ha';
+import type { Endpoint } from '../../tools/cluster/netns';
 import { DOWN_AFTER_MS, PartitionRig } from './partition-rig';
 import { sleep } from './stats';
 
@@ -35,8 +36,8 @@ function isolateMaster(appToo: boolean): Scenario {
       const sw = cluster.nextSwitch(60_000);
       await sw.ready;
       const cutAt = Date.now();
-      rig.cutBetween([rig.node(master)], rig.nodes(others));
-      if (appToo) rig.cutBetween([rig.app], rig.nodes(others));
+      const pairs = (from: Endpoint) => rig.nodes(others).map((to): [Endpoint, Endpoint] => [from, to]);
+      rig.partition.cutAll([...pairs(rig.node(master)), ...(appToo ? pairs(rig.app) : [])]);
       const readyDown = appToo ? rig.readyDownAfter(cutAt, 10_000) : Promise.resolve(undefined);
       const switched = await sw;
       await sleep(AFTER_SWITCH_MS);

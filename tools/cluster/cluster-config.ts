@@ -79,8 +79,6 @@ export interface RedisNodeRender {
   /** Port of the master to replicate from; undefined for the initial master. */
   masterPort?: number;
   hostOf?: HostOf;
-  /** Keep the committed replication timings (partition benches) instead of the launcher's faster ones. */
-  committedReplication?: boolean;
   passwords: ClusterPasswords;
   /** Start from the dump.rdb placed in `dir` (AOF off until enableAofAfterRestore()). */
   restoring?: boolean;
@@ -95,10 +93,6 @@ export function renderRedisConf(node: RedisNodeRender): string {
   text = setDirective(text, 'dir', node.dir);
   text = setDirective(text, 'aclfile', join(node.dir, 'users.acl'));
   text = setDirective(text, 'logfile', join(node.dir, 'redis.log'));
-  if (!node.committedReplication) {
-    // One transfer per replica right away: the launcher starts both replicas together and speed matters.
-    text = setDirective(text, 'repl-diskless-sync-delay', '0');
-  }
   // Small enough that dozens of test clusters fit in memory; the committed value is for a real host.
   text = setDirective(text, 'repl-backlog-size', '4mb');
   if (node.masterPort !== undefined)

@@ -41,8 +41,6 @@ export interface LocalClusterOptions {
    * (127.0.0.11 for basePort, .12, ...) and its own uid (41011, 41012, ...), so `cut()` can part any two.
    */
   partitionable?: boolean;
-  /** Keep the committed replication timings of `redis/` (the launcher otherwise syncs replicas at once). */
-  committedReplication?: boolean;
 }
 
 /** What `cluster:up` saves so that later commands can `attach()` to the same processes. */
@@ -111,10 +109,7 @@ export function layoutCluster(options: LocalClusterOptions): {
       if (restoring) copyFileSync(options.restoreFrom!, join(nodeDir, 'dump.rdb'));
       return {
         'users.acl': renderUsersAcl(passwords),
-        'redis.conf': renderRedisConf({
-          ...{ port, dir: nodeDir, masterPort, passwords, restoring, hostOf },
-          committedReplication: options.committedReplication,
-        }),
+        'redis.conf': renderRedisConf({ port, dir: nodeDir, masterPort, passwords, restoring, hostOf }),
       };
     });
   }

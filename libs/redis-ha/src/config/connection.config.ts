@@ -61,7 +61,7 @@ export interface ConnectionConfig {
   /**
    * `REDIS_WRITE_LEASE_MS` (Sentinel): writes reach the master only while a replica acknowledged a replicated
    * probe less than this long ago and a majority of the sentinels named it master within 1.5 s; otherwise they
-   * wait (bounded by the command timeout). Fences the minority side of a partition. 0 turns it off. @default 200
+   * wait (bounded by the command timeout). Fences the minority side of a partition. 0 turns it off. @default 100
    */
   writeLeaseMs: number;
   /** `REDIS_WRITE_LEASE_CHANNEL`: the channel the lease probe publishes on (grant it to the ACL user). @default 'redis-ha:lease' */

@@ -248,8 +248,8 @@ describe('connection config from the environment', () => {
     expect(problems(env).join('\n')).toContain(message);
   });
 
-  it('write lease: 200 ms on redis-ha:lease by default, 0 turns it off, 1-19 is refused', () => {
-    expect(connection(SENTINELS)).toMatchObject({ writeLeaseMs: 200, writeLeaseChannel: 'redis-ha:lease' });
+  it('write lease: 100 ms on redis-ha:lease by default, 0 turns it off, 1-19 is refused', () => {
+    expect(connection(SENTINELS)).toMatchObject({ writeLeaseMs: 100, writeLeaseChannel: 'redis-ha:lease' });
     expect(connection({ ...SENTINELS, REDIS_WRITE_LEASE_MS: '0' }).writeLeaseMs).toBe(0);
     expect(connection({ ...SENTINELS, REDIS_WRITE_LEASE_CHANNEL: 'app:lease' }).writeLeaseChannel).toBe(
       'app:lease',

@@ -97,7 +97,7 @@ export function parseConnectionConfig(reader: EnvReader, options: ConnectionOpti
     tls: options.tls ?? (tlsOn ? tlsFiles : undefined),
     readFrom: options.readFrom ?? reader.oneOf('REDIS_READ_FROM', READ_FROM) ?? 'replica-preferred',
     readMaxLagMs: options.readMaxLagMs ?? reader.int('REDIS_READ_MAX_LAG_MS', { min: 0 }) ?? 2000,
-    writeLeaseMs: options.writeLeaseMs ?? reader.int('REDIS_WRITE_LEASE_MS', { min: 0 }) ?? 200,
+    writeLeaseMs: options.writeLeaseMs ?? reader.int('REDIS_WRITE_LEASE_MS', { min: 0 }) ?? 100,
     writeLeaseChannel:
       options.writeLeaseChannel ?? reader.string('REDIS_WRITE_LEASE_CHANNEL') ?? 'redis-ha:lease',
     keyPrefix: options.keyPrefix ?? reader.string('REDIS_KEY_PREFIX') ?? '',

@@ -1,18 +1,18 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import type { default as Redis, RedisOptions } from 'ioredis';
 import type { HostPort } from '../../config/connection.config';
 import { sendParked, type SendFence } from '../../internals/ioredis';
 import type { RedisHaEvents } from '../../events/redis-ha-events';
 import { sameAddress, type FailoverGate } from './failover-gate';
 import type { SentinelResolver } from './sentinel-resolver';
+import { LeaseProbe } from './lease-probe';
 
 /** How often the sentinels are asked who the master is, and how old their last majority answer may be. */
 const SENTINEL_EVERY_MS = 250;
 const SENTINEL_BOUND_MS = 1500;
 
+/** `REDIS_WRITE_LEASE_MS` (0 = no lease) and `REDIS_WRITE_LEASE_CHANNEL` (the probe's, granted to the user). */
 export interface WriteLeaseSettings {
-  /** `REDIS_WRITE_LEASE_MS`: how long one replica acknowledgement lets writes through. 0 = no lease. */
   leaseMs: number;
-  /** `REDIS_WRITE_LEASE_CHANNEL`: the channel the probe publishes on (the ACL user needs it). */
   channel: string;
 }
 
@@ -20,8 +20,9 @@ export interface WriteLeaseSettings {
  * Fences the minority side of a partition. Writes (writer and producer connections) go to the master only while
  * both hold:
  * - a replica acknowledged, less than `leaseMs` ago, a probe the master replicated (`PUBLISH` then `WAIT 1`, on
- *   the lease's own connection, every `leaseMs / 4`): a master cut from its replicas stops getting writes within
- *   `leaseMs` instead of acknowledging writes that the promoted replica will never have;
+ *   the lease's own connection, every `leaseMs / 4`), and the last probe is not overdue (unanswered after
+ *   `leaseMs / 8`): a master cut from its replicas stops getting writes within ~`leaseMs / 3` instead of
+ *   acknowledging, until it refuses them itself, writes that the promoted replica will never have;
  * - a majority of the sentinels named this node as the master less than 1.5 s ago: an app cut from the
  *   sentinels (it may be the side they are failing over away from) stops writing before the failover can end
  *   (down-after-milliseconds, 2 s at least, plus the election).
@@ -33,7 +34,8 @@ export class WriteLease {
   readonly fence: SendFence = { closed: true };
   private readonly clients = new Set<Redis>();
   private master: HostPort | undefined;
-  private probe: Redis | undefined;
+  private readonly probe: LeaseProbe;
+  private readonly probeEveryMs: number;
   private replicaAckUntil = 0;
   private sentinelsConfirmedAt = 0;
   private lostAt: number | undefined = Date.now();
@@ -43,15 +45,19 @@ export class WriteLease {
   private asking = false;
   private closed = false;
   private refused: string | undefined;
+  private announce: NodeJS.Timeout | undefined;
+  private announced = false;
 
   constructor(
     private readonly settings: WriteLeaseSettings,
     private readonly gate: FailoverGate,
     private readonly resolver: SentinelResolver,
-    private readonly optionsFor: (node: HostPort) => RedisOptions,
+    optionsFor: (node: HostPort) => RedisOptions,
     private readonly events: RedisHaEvents,
   ) {
     if (settings.leaseMs <= 0) this.fence.closed = false;
+    this.probe = new LeaseProbe(optionsFor, settings.channel, settings.leaseMs);
+    this.probeEveryMs = Math.max(5, Math.floor(settings.leaseMs / 4));
   }
 
   get enabled(): boolean {
@@ -76,9 +82,8 @@ export class WriteLease {
 
   start(): void {
     if (!this.enabled) return;
-    const every = Math.max(10, Math.floor(this.settings.leaseMs / 4));
     this.timers = [
-      setInterval(() => void this.renew(), every),
+      setInterval(() => void this.renew(), this.probeEveryMs),
       setInterval(() => void this.askSentinels(), SENTINEL_EVERY_MS),
     ];
     for (const timer of this.timers) timer.unref();
@@ -89,7 +94,8 @@ export class WriteLease {
     this.closed = true;
     this.timers.forEach(clearInterval);
     clearTimeout(this.expiry);
-    this.probe?.disconnect(false);
+    clearTimeout(this.announce);
+    this.probe.close();
     this.open(); // nothing may wait on a lease that will never be renewed
   }
 
@@ -99,22 +105,29 @@ export class WriteLease {
     if (this.probing || this.closed || !master || this.gate.held) return;
     this.probing = true;
     const sentAt = Date.now();
+    // A probe unanswered after an eighth of the lease is evidence enough: stop writing now, not at expiry (a
+    // false alarm costs a pause until its answer arrives; each ms of delay costs writes a cut master accepts).
+    const overdue = setTimeout(
+      () => {
+        this.replicaAckUntil = 0;
+        this.lose();
+      },
+      Math.max(5, this.probeEveryMs / 2),
+    );
+    overdue.unref();
     try {
-      const client = this.connectionTo(master);
-      const replies = await client
-        .pipeline()
-        .publish(this.settings.channel, '')
-        .wait(1, Math.max(5, Math.floor(this.settings.leaseMs / 2)))
-        .exec();
-      const [publish, wait] = replies ?? [];
-      if (publish?.[0]) throw publish[0];
-      if (!wait?.[0] && Number(wait?.[1]) >= 1) {
+      if (await this.probe.acknowledged(master, Math.max(5, Math.floor(this.settings.leaseMs / 2)))) {
         this.replicaAckUntil = sentAt + this.settings.leaseMs;
         this.evaluate();
+      } else {
+        this.replicaAckUntil = 0;
+        this.lose();
       }
     } catch (err) {
       if (/NOPERM/.test((err as Error).message)) this.refuse((err as Error).message);
+      else this.lose();
     } finally {
+      clearTimeout(overdue);
       this.probing = false;
     }
   }
@@ -155,15 +168,22 @@ export class WriteLease {
     if (!this.fence.closed) return;
     this.fence.closed = false;
     this.lostAt = undefined;
+    clearTimeout(this.announce);
     for (const client of this.clients) sendParked(client);
-    if (!this.closed) this.events.emit({ type: 'write-lease', held: true, at: new Date() });
+    if (this.announced && !this.closed) this.events.emit({ type: 'write-lease', held: true, at: new Date() });
+    this.announced = false;
   }
 
+  /** Closes the fence; the event (and its log line) only if the lease stays lost for a whole lease period. */
   private lose(): void {
     if (this.fence.closed) return;
     this.fence.closed = true;
     this.lostAt = Date.now();
-    this.events.emit({ type: 'write-lease', held: false, at: new Date() });
+    this.announce = setTimeout(() => {
+      this.announced = true;
+      this.events.emit({ type: 'write-lease', held: false, at: new Date() });
+    }, this.settings.leaseMs);
+    this.announce.unref();
   }
 
   /** The ACL user may not publish on the channel: a lease can never be had, so writes are not fenced. */
@@ -174,21 +194,5 @@ export class WriteLease {
     this.timers.forEach(clearInterval);
     this.open();
     this.events.emit({ type: 'write-lease', held: true, at: new Date(), error: this.refused });
-  }
-
-  private connectionTo(master: HostPort): Redis {
-    const current = this.probe?.options;
-    if (this.probe && current?.host === master.host && current?.port === master.port) return this.probe;
-    this.probe?.disconnect(false);
-    this.probe = new Redis({
-      ...this.optionsFor(master),
-      lazyConnect: false,
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: 0,
-      commandTimeout: this.settings.leaseMs,
-      retryStrategy: (times) => Math.min(times * 20, 200),
-    });
-    this.probe.on('error', () => undefined); // an unreachable master shows as a lease that lapses
-    return this.probe;
   }
 }
