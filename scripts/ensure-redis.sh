@@ -2,6 +2,8 @@
 # Makes sure the tools the local HA cluster and its tests need are installed:
 #   redis-server, redis-sentinel, redis-cli (Redis >= 7: ACL selectors, hostnames in Sentinel)
 #   docker-compose (only to validate docker-compose.redis-ha.yml; no Docker engine is needed)
+#   ip, unshare (iproute2, util-linux: the partition suite's private network namespace; installed when
+#   possible, else that suite says why it is skipped)
 # As root with apt it installs what is missing (one `apt-get update`); otherwise it prints what to install
 # and exits 1 when something the tests need is missing. Used by `npm run setup` and .ci/run.
 set -euo pipefail
@@ -11,16 +13,22 @@ declare -A PACKAGE_OF=(
   [redis-sentinel]=redis-sentinel
   [redis-cli]=redis-tools
   [docker-compose]=docker-compose
+  [ip]=iproute2
+  [unshare]=util-linux
 )
 
 missing_packages() {
   local cmd
-  for cmd in redis-server redis-sentinel redis-cli docker-compose; do
+  for cmd in redis-server redis-sentinel redis-cli docker-compose "$@"; do
     command -v "$cmd" >/dev/null 2>&1 || printf '%s\n' "${PACKAGE_OF[$cmd]}"
   done
 }
 
-mapfile -t missing < <(missing_packages | sort -u)
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  mapfile -t missing < <(missing_packages ip unshare | sort -u)
+else
+  mapfile -t missing < <(missing_packages | sort -u)
+fi
 
 if ((${#missing[@]} > 0)); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then

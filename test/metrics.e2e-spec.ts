@@ -185,7 +185,7 @@ describe('GET /metrics (real cluster)', () => {
       expect(res.body.message).toBe('Metrics are disabled (METRICS_ENABLED=false)');
       const writer = off.app.get<Redis>(getRedisToken());
       // Only the command deadline's guard (never write a settled command), no timing wrapper around it.
-      expect(writer.sendCommand.name).toBe('sendUnsettled');
+      expect(writer.sendCommand.name).toBe('guardedSend');
       expect((await get(off.url, '/health/ready')).status).toBe(200);
     } finally {
       await off.close();

@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { DEFAULT_CONNECTION, READER_CONNECTION, REDIS_HA_CONFIG, getRedisToken } from '../redis-ha.constants';
@@ -19,6 +19,7 @@ function clientProvider(name: string, role: (config: RedisHaConfig) => Connectio
       const client = factory.create(role(config), name);
       try {
         await connectOrExplain(client, config.connection, name, topology);
+        await writesGoThrough(config, role(config), topology);
       } catch (err) {
         await abandonStartup(factory, topology);
         throw err;
@@ -27,6 +28,24 @@ function clientProvider(name: string, role: (config: RedisHaConfig) => Connectio
     },
     inject: [REDIS_HA_CONFIG, RedisHaConnectionFactory, REDIS_HA_TOPOLOGY],
   };
+}
+
+/**
+ * A writing connection is ready once the write lease (Sentinel) lets writes through, so the app's first writes do
+ * not wait on it; a lease that does not come within the connect timeout (a master without replicas) is logged.
+ */
+async function writesGoThrough(
+  config: RedisHaConfig,
+  role: ConnectionRole,
+  topology: Topology,
+): Promise<void> {
+  if (config.connection.lazyConnect || (role !== 'writer' && role !== 'producer') || !topology.writeFence)
+    return;
+  if (await topology.writeFence.whenHeld(config.connection.connectTimeoutMs)) return;
+  new Logger('RedisHa').warn(
+    `Writes are held: no replica acknowledged the master (or no majority of the sentinels named it) within ` +
+      `REDIS_CONNECT_TIMEOUT_MS. A master without replicas needs REDIS_WRITE_LEASE_MS=0.`,
+  );
 }
 
 /** The writer, the reader, and one provider per extra connection named in `forRoot({ connections })`. */

@@ -24,9 +24,10 @@ export class RedisHaHealth {
 
   /**
    * Can this instance do its work now: the writer answers and is a master, and the cache is on Redis or on a
-   * fallback that `HEALTH_READY_ALLOW_CACHE_FALLBACK` allows. Sentinel quorum, replicas and queue backlogs
-   * are not part of it: they do not make this pod unable to serve, and failing them would pull every pod out
-   * of the load balancer at once.
+   * fallback that `HEALTH_READY_ALLOW_CACHE_FALLBACK` allows, and a majority of the sentinels names the master
+   * (else writes are held: the minority side of a partition). Sentinel quorum as such, replicas and queue
+   * backlogs are not part of it: they do not make this pod unable to serve, and failing them would pull every
+   * pod out of the load balancer at once.
    */
   readiness(): HealthIndicatorFunction[] {
     return [() => this.redis.isHealthy('redis'), () => this.cache.isHealthy('cache')];

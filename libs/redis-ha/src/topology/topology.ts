@@ -24,6 +24,8 @@ export interface WriteFence {
   readonly fence: SendFence;
   /** Flushes `client`'s held commands when the fence opens. */
   add(client: Redis): void;
+  /** Resolves true once writes go through, false after `timeoutMs`. */
+  whenHeld(timeoutMs: number): Promise<boolean>;
 }
 
 /**

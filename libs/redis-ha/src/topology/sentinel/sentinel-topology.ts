@@ -12,6 +12,7 @@ import { SentinelResolver } from './sentinel-resolver';
 import { MasterView } from './master-view';
 import { ReplicaLagWatch } from './replica-lag-watch';
 import { WriteLease } from './write-lease';
+import type { HeldWrites } from './held-writes';
 
 /** What Sentinel publishes that matters to clients (`-failover-abort-*` are matched by pattern). */
 const CHANNELS = ['+try-failover', '+switch-master'];
@@ -37,7 +38,8 @@ export class SentinelTopology implements Topology {
   private readonly view: MasterView;
   private readonly lagWatch: ReplicaLagWatch;
   /** Holds writes while no replica acknowledges the master or no sentinel majority names it (partitions). */
-  readonly writeFence: WriteLease;
+  private readonly lease: WriteLease;
+  readonly writeFence: HeldWrites;
 
   constructor(
     private readonly conn: ConnectionConfig,
@@ -54,20 +56,12 @@ export class SentinelTopology implements Topology {
       Math.min(conn.connectTimeoutMs, 1000),
     );
     this.view = new MasterView(this.resolver);
-    this.lagWatch = new ReplicaLagWatch(
-      this.gate,
-      this.resolver,
-      (node) => buildNodeOptions(conn, node, 'lag-watch'),
-      conn.readMaxLagMs,
-      events,
-    );
-    this.writeFence = new WriteLease(
-      { leaseMs: conn.writeLeaseMs, channel: conn.writeLeaseChannel },
-      this.gate,
-      this.resolver,
-      (node) => buildNodeOptions(conn, node, 'write-lease'),
-      events,
-    );
+    const nodeOptions = (name: string) => (node: HostPort) => buildNodeOptions(conn, node, name);
+    const { gate, resolver } = this;
+    this.lagWatch = new ReplicaLagWatch(gate, resolver, nodeOptions('lag-watch'), conn.readMaxLagMs, events);
+    const lease = { leaseMs: conn.writeLeaseMs, channel: conn.writeLeaseChannel };
+    this.lease = new WriteLease(lease, gate, resolver, nodeOptions('write-lease'), events);
+    this.writeFence = this.lease.writes;
     const deps = { gate: this.gate, resolver: this.resolver };
     this.masterConnector = createHaConnector({ ...deps, replicaFallsBackToMaster: true });
     this.replicaConnector = createHaConnector({
@@ -80,7 +74,7 @@ export class SentinelTopology implements Topology {
   start(): this {
     for (const sentinel of this.conn.sentinels) this.subscribe(sentinel);
     this.lagWatch.start();
-    this.writeFence.start();
+    this.lease.start();
     return this;
   }
 
@@ -104,7 +98,7 @@ export class SentinelTopology implements Topology {
 
   describe(): TopologyDescription {
     const { currentMaster: master, reachable: sentinels } = this;
-    return { kind: 'sentinel', master, sentinels, writeLease: this.writeFence.state() };
+    return { kind: 'sentinel', master, sentinels, writeLease: this.lease.state() };
   }
 
   async close(): Promise<void> {
@@ -114,7 +108,7 @@ export class SentinelTopology implements Topology {
       client.removeAllListeners();
     }
     this.lagWatch.close();
-    this.writeFence.close();
+    this.lease.close();
     this.resolver.close();
   }
 

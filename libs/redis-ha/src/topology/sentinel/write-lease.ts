@@ -1,10 +1,10 @@
-import type { default as Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { HostPort } from '../../config/connection.config';
-import { sendParked, type SendFence } from '../../internals/ioredis';
 import type { RedisHaEvents } from '../../events/redis-ha-events';
 import { sameAddress, type FailoverGate } from './failover-gate';
 import type { SentinelResolver } from './sentinel-resolver';
 import { LeaseProbe } from './lease-probe';
+import { HeldWrites } from './held-writes';
 
 /** How often the sentinels are asked who the master is, and how old their last majority answer may be. */
 const SENTINEL_EVERY_MS = 250;
@@ -31,22 +31,19 @@ export interface WriteLeaseSettings {
  * another master (a heal after a partition that hid the `+switch-master`), the lease moves the writers there.
  */
 export class WriteLease {
-  readonly fence: SendFence = { closed: true };
-  private readonly clients = new Set<Redis>();
+  /** The fence writer and producer clients are held behind (the topology's `writeFence`). */
+  readonly writes: HeldWrites;
   private master: HostPort | undefined;
   private readonly probe: LeaseProbe;
   private readonly probeEveryMs: number;
   private replicaAckUntil = 0;
   private sentinelsConfirmedAt = 0;
-  private lostAt: number | undefined = Date.now();
   private timers: NodeJS.Timeout[] = [];
   private expiry: NodeJS.Timeout | undefined;
   private probing = false;
   private asking = false;
   private closed = false;
   private refused: string | undefined;
-  private announce: NodeJS.Timeout | undefined;
-  private announced = false;
 
   constructor(
     private readonly settings: WriteLeaseSettings,
@@ -55,7 +52,8 @@ export class WriteLease {
     optionsFor: (node: HostPort) => RedisOptions,
     private readonly events: RedisHaEvents,
   ) {
-    if (settings.leaseMs <= 0) this.fence.closed = false;
+    this.writes = new HeldWrites(events, settings.leaseMs);
+    if (settings.leaseMs <= 0) this.writes.open(true);
     this.probe = new LeaseProbe(optionsFor, settings.channel, settings.leaseMs);
     this.probeEveryMs = Math.max(5, Math.floor(settings.leaseMs / 4));
   }
@@ -71,13 +69,8 @@ export class WriteLease {
   state(): { held: boolean; lostSince?: number; minority: boolean; reason?: string } {
     if (!this.enabled) return { held: true, minority: false, reason: this.refused };
     const minority = Date.now() - this.sentinelsConfirmedAt > SENTINEL_BOUND_MS;
-    return this.fence.closed ? { held: false, lostSince: this.lostAt, minority } : { held: true, minority };
-  }
-
-  /** Fences `client`'s sends (it must have `guardSends(client, this.fence)`). */
-  add(client: Redis): void {
-    this.clients.add(client);
-    client.once('end', () => this.clients.delete(client));
+    const lostSince = this.writes.lostSince;
+    return this.writes.fence.closed ? { held: false, lostSince, minority } : { held: true, minority };
   }
 
   start(): void {
@@ -94,9 +87,8 @@ export class WriteLease {
     this.closed = true;
     this.timers.forEach(clearInterval);
     clearTimeout(this.expiry);
-    clearTimeout(this.announce);
     this.probe.close();
-    this.open(); // nothing may wait on a lease that will never be renewed
+    this.writes.open(true); // nothing may wait on a lease that will never be renewed
   }
 
   /** One probe: PUBLISH (replicated) then WAIT 1 on the master's lease connection. */
@@ -110,7 +102,7 @@ export class WriteLease {
     const overdue = setTimeout(
       () => {
         this.replicaAckUntil = 0;
-        this.lose();
+        this.writes.hold();
       },
       Math.max(5, this.probeEveryMs / 2),
     );
@@ -121,11 +113,11 @@ export class WriteLease {
         this.evaluate();
       } else {
         this.replicaAckUntil = 0;
-        this.lose();
+        this.writes.hold();
       }
     } catch (err) {
       if (/NOPERM/.test((err as Error).message)) this.refuse((err as Error).message);
-      else this.lose();
+      else this.writes.hold();
     } finally {
       clearTimeout(overdue);
       this.probing = false;
@@ -158,32 +150,10 @@ export class WriteLease {
     const until = Math.min(this.replicaAckUntil, this.sentinelsConfirmedAt + SENTINEL_BOUND_MS);
     const now = Date.now();
     clearTimeout(this.expiry);
-    if (until <= now) return this.lose();
+    if (until <= now) return this.writes.hold();
     this.expiry = setTimeout(() => this.evaluate(), until - now);
     this.expiry.unref();
-    this.open();
-  }
-
-  private open(): void {
-    if (!this.fence.closed) return;
-    this.fence.closed = false;
-    this.lostAt = undefined;
-    clearTimeout(this.announce);
-    for (const client of this.clients) sendParked(client);
-    if (this.announced && !this.closed) this.events.emit({ type: 'write-lease', held: true, at: new Date() });
-    this.announced = false;
-  }
-
-  /** Closes the fence; the event (and its log line) only if the lease stays lost for a whole lease period. */
-  private lose(): void {
-    if (this.fence.closed) return;
-    this.fence.closed = true;
-    this.lostAt = Date.now();
-    this.announce = setTimeout(() => {
-      this.announced = true;
-      this.events.emit({ type: 'write-lease', held: false, at: new Date() });
-    }, this.settings.leaseMs);
-    this.announce.unref();
+    this.writes.open();
   }
 
   /** The ACL user may not publish on the channel: a lease can never be had, so writes are not fenced. */
@@ -192,7 +162,7 @@ export class WriteLease {
       `REDIS_WRITE_LEASE_CHANNEL: the probe was refused (${message.split('\n')[0]}); grant the Redis user ` +
       `&${this.settings.channel} or set REDIS_WRITE_LEASE_MS=0. Writes are not fenced meanwhile.`;
     this.timers.forEach(clearInterval);
-    this.open();
+    this.writes.open();
     this.events.emit({ type: 'write-lease', held: true, at: new Date(), error: this.refused });
   }
 }
