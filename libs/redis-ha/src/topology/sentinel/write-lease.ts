@@ -131,10 +131,12 @@ export class WriteLease {
     const askedAt = Date.now();
     try {
       const named = await this.resolver.master();
-      if (this.master && !sameAddress(this.master, named) && !this.gate.held) {
+      // Right after a switch the first sentinels to answer may still name the old master: the switch wins.
+      const known = this.gate.knownMaster();
+      if (!known && this.master && !sameAddress(this.master, named) && !this.gate.held) {
         this.gate.switchTo(named); // cuts the writers still on the old node; they reconnect to `named`
       }
-      this.master = named;
+      this.master = known ?? named;
       this.sentinelsConfirmedAt = askedAt;
       this.evaluate();
     } catch {
