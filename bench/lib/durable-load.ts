@@ -68,13 +68,7 @@ export class DurableLoad {
     const keys = this.outcomes.flatMap((o, seq) => (o === outcome ? [`${this.prefix}${seq}`] : []));
     let n = 0;
     for (let i = 0; i < keys.length; i += 500) {
-      const batch = keys.slice(i, i + 500);
-      const values = await reader.mget(batch);
-      values.forEach((v, j) => {
-        if (match(v) && process.env.DEBUG_LOST)
-          process.stderr.write(`DEBUG ${outcome} ${batch[j]} of ${this.outcomes.length}\n`);
-      });
-      n += values.filter(match).length;
+      n += (await reader.mget(keys.slice(i, i + 500))).filter(match).length;
     }
     return n;
   }

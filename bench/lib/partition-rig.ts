@@ -77,8 +77,10 @@ export class PartitionRig {
     return this.cluster.endpoint(port);
   }
 
-  nodes(ports: number[]): Endpoint[] {
-    return ports.map((port) => this.node(port));
+  /** Every node and sentinel but the one on `port`. */
+  allBut(port: number): Endpoint[] {
+    const { redisPorts, sentinelPorts } = this.cluster;
+    return [...redisPorts, ...sentinelPorts].filter((p) => p !== port).map((p) => this.node(p));
   }
 
   /** Cuts every link between a node of `a` and a node of `b`. */

@@ -1,6 +1,5 @@
 import type Redis from 'ioredis';
 import { getRedisToken } from '@app/redis-ha';
-import type { Endpoint } from '../../tools/cluster/netns';
 import { DOWN_AFTER_MS, PartitionRig } from './partition-rig';
 import { sleep } from './stats';
 
@@ -30,14 +29,12 @@ function isolateMaster(appToo: boolean): Scenario {
     withRig(basePort, tag, {}, async (rig) => {
       const { cluster } = rig;
       const master = await cluster.master();
-      const others = [...cluster.redisPorts, ...cluster.sentinelPorts].filter((p) => p !== master);
       rig.startLoads();
       await sleep(2000);
       const sw = cluster.nextSwitch(60_000);
       await sw.ready;
       const cutAt = Date.now();
-      const pairs = (from: Endpoint) => rig.nodes(others).map((to): [Endpoint, Endpoint] => [from, to]);
-      rig.partition.cutAll([...pairs(rig.node(master)), ...(appToo ? pairs(rig.app) : [])]);
+      rig.cutBetween(appToo ? [rig.node(master), rig.app] : [rig.node(master)], rig.allBut(master));
       const readyDown = appToo ? rig.readyDownAfter(cutAt, 10_000) : Promise.resolve(undefined);
       const switched = await sw;
       await sleep(AFTER_SWITCH_MS);
@@ -142,12 +139,11 @@ const loneSentinel: Scenario = (basePort, tag) =>
     const { cluster } = rig;
     const master = await cluster.master();
     const lone = cluster.sentinelPorts[2];
-    const others = [...cluster.redisPorts, ...cluster.sentinelPorts].filter((p) => p !== lone);
     rig.startLoads();
     await sleep(2000);
     const sw = cluster.nextSwitch(10_000);
     await sw.ready;
-    rig.cutBetween([rig.node(lone)], [...rig.nodes(others), rig.app]);
+    rig.cutBetween([rig.node(lone)], [...rig.allBut(lone), rig.app]);
     const switched = await sw.then(
       () => 1,
       () => 0,
@@ -187,12 +183,11 @@ const healedEarly: Scenario = (basePort, tag) =>
   withRig(basePort, tag, {}, async (rig) => {
     const { cluster } = rig;
     const master = await cluster.master();
-    const others = [...cluster.redisPorts, ...cluster.sentinelPorts].filter((p) => p !== master);
     rig.startLoads();
     await sleep(2000);
     const sw = cluster.nextSwitch(DOWN_AFTER_MS + 6000);
     await sw.ready;
-    rig.cutBetween([rig.node(master)], rig.nodes(others));
+    rig.cutBetween([rig.node(master)], rig.allBut(master));
     await sleep(Math.min(1000, DOWN_AFTER_MS / 2));
     rig.partition.healAll();
     const switched = await sw.then(
