@@ -7,7 +7,8 @@
  *    without and with early refresh (XFetch + a cross-process refresh lock).
  *
  * CPU per call (`process.cpuUsage()` user + system over each measured round ÷ its calls, same rounds as the
- * ops/s): under load the CPU a call costs, not the idle round trip, decides throughput. Medians of the 9 rounds.
+ * ops/s): under load the CPU a call costs, not the idle round trip, decides throughput. Ratios: the median of 13
+ * neighbouring raw/library pairs' ratios; µs per call: medians of the rounds.
  *
  * Last line: {"getSetRatio":…,"libraryCpuUsPerCall":…,"rawCpuUsPerCall":…,"cpuPerCallRatio":…,"wrapOpsPerSec":…,
  * "loaderRunsPerExpiry":…,"loaderRunsPerExpiryEarlyRefresh":…}
@@ -27,8 +28,14 @@ import { LocalCluster } from '../tools/cluster/local-cluster';
 const BASE_PORT = 27620;
 const IN_FLIGHT = 50;
 const ROUND_MS = 1500;
-/** Alternating raw/library rounds: 9, since one 1.5 s round on a shared VM moves by up to ±25 %. */
-const ROUNDS = 9;
+/**
+ * Raw/library rounds of 0.8 s in 13 pairs, the order alternating (raw first, then library first), each ratio taken
+ * within its pair: one round on a shared VM moves by up to ±25 % from the next, mostly as the whole machine speeds
+ * up or slows down, which two neighbouring rounds share. The median of the pairs' ratios cancels that drift; the
+ * ratio of two medians of 9 rounds (the earlier estimator) moved 0.97 – 1.17 between runs of the same code.
+ */
+const PAIRS = 13;
+const PAIR_ROUND_MS = 800;
 const VALUE = 'v'.repeat(100);
 const PROCESSES = 8;
 const HOT_TTL_MS = 1000;
@@ -105,12 +112,16 @@ async function throughput(cluster: LocalCluster, env: Record<string, string>) {
   const libRuns: number[] = [];
   const rawCpu: number[] = [];
   const libCpu: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    rawRuns.push(await opsPerSec(ROUND_MS, rawOp(raw)));
-    rawCpu.push(lastCpuPerOp);
-    libRuns.push(await opsPerSec(ROUND_MS, libOp));
-    libCpu.push(lastCpuPerOp);
+  const measure = async (op: (i: number) => Promise<unknown>, runs: number[], cpu: number[]) => {
+    runs.push(await opsPerSec(PAIR_ROUND_MS, op));
+    cpu.push(lastCpuPerOp);
+  };
+  for (let pair = 0; pair < PAIRS; pair++) {
+    if (pair % 2 === 0) await measure(rawOp(raw), rawRuns, rawCpu);
+    await measure(libOp, libRuns, libCpu);
+    if (pair % 2 === 1) await measure(rawOp(raw), rawRuns, rawCpu);
   }
+  const pairRatio = (lib: number[], base: number[]) => median(lib.map((value, i) => value / base[i]));
   const pipelined = await opsPerSec(ROUND_MS, rawOp(rawPipelined));
   // Reference: the same calls without the metrics feature's per-command instrumentation.
   const bare = await startApp({ ...env, METRICS_ENABLED: 'false' });
@@ -130,11 +141,12 @@ async function throughput(cluster: LocalCluster, env: Record<string, string>) {
   await app.close();
   raw.disconnect();
   rawPipelined.disconnect();
-  const [rawOps, libOps, wrapOps] = [median(rawRuns), median(libRuns), Math.max(...wrapRuns)];
+  const wrapOps = Math.max(...wrapRuns);
+  const getSetRatio = pairRatio(libRuns, rawRuns);
   console.log(`raw ioredis GET/SET (defaults):        ${rawRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s`);
   console.log(`raw ioredis GET/SET (autopipelining):  ${pipelined.toFixed(0)} ops/s (reference only)`);
   console.log(
-    `library CACHE_MANAGER get/set:         ${libRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s -> ratio ${(libOps / rawOps).toFixed(3)}`,
+    `library CACHE_MANAGER get/set:         ${libRuns.map((n) => n.toFixed(0)).join(' / ')} ops/s -> ratio ${getSetRatio.toFixed(3)} (median of the pairs' ratios)`,
   );
   console.log(
     `library get/set, METRICS_ENABLED=false: ${bareOps.toFixed(0)} ops/s (${bareCpu.toFixed(1)} µs CPU per call) vs raw ${rawAfter.toFixed(0)} right after (reference only)`,
@@ -145,12 +157,11 @@ async function throughput(cluster: LocalCluster, env: Record<string, string>) {
   console.log(
     `CPU per call: raw ${rawCpu.map((n) => n.toFixed(1)).join(' / ')} µs, library ${libCpu.map((n) => n.toFixed(1)).join(' / ')} µs`,
   );
-  const [libraryCpu, rawCpuPerCall] = [median(libCpu), median(rawCpu)];
   return {
-    getSetRatio: libOps / rawOps,
-    libraryCpuUsPerCall: libraryCpu,
-    rawCpuUsPerCall: rawCpuPerCall,
-    cpuPerCallRatio: libraryCpu / rawCpuPerCall,
+    getSetRatio,
+    libraryCpuUsPerCall: median(libCpu),
+    rawCpuUsPerCall: median(rawCpu),
+    cpuPerCallRatio: pairRatio(libCpu, rawCpu),
     wrapOpsPerSec: wrapOps,
   };
 }

@@ -7,6 +7,7 @@ import { loadSection } from '../config/load-config';
 import { REDIS_HA_ENV } from '../redis-ha.constants';
 import { REDIS_HA_CACHE_CONFIG } from './cache.constants';
 import { createCacheKeyv } from './keyv-store';
+import { withDirectManagerPaths } from './manager-direct';
 import { RedisHaCache } from './redis-ha-cache';
 import { RedisHaCacheStore } from './redis-ha-cache-store';
 import {
@@ -56,10 +57,14 @@ const PROVIDERS: Provider[] = [
   RedisHaCacheStore,
   RedisHaCache,
   // The cache-manager that `CACHE_MANAGER`, `CacheInterceptor`, `@CacheKey` and `@CacheTTL` use, with the HA
-  // store as its only store, exactly as @nestjs/cache-manager's `CacheModule` would build it.
+  // store as its only store, exactly as @nestjs/cache-manager's `CacheModule` would build it; its get/set
+  // straight to that store while no app listens to their events (manager-direct.ts).
   {
     provide: CACHE_MANAGER,
-    useFactory: (store: RedisHaCacheStore) => createCache({ stores: [createCacheKeyv(store)] }),
+    useFactory: (store: RedisHaCacheStore) => {
+      const keyv = createCacheKeyv(store);
+      return withDirectManagerPaths(createCache({ stores: [keyv] }), keyv);
+    },
     inject: [RedisHaCacheStore],
   },
   { provide: Cache, useExisting: CACHE_MANAGER },
