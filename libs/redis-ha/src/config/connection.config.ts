@@ -5,7 +5,7 @@ export interface HostPort {
   port: number;
 }
 
-export type RedisMode = 'standalone' | 'sentinel';
+export type RedisMode = 'standalone' | 'sentinel' | 'cluster';
 export type ReadFrom = 'master' | 'replica' | 'replica-preferred';
 
 export interface TlsFiles {
@@ -34,6 +34,8 @@ export interface ConnectionConfig {
   port: number;
   /** `REDIS_SENTINEL_HOSTS` (alias `REDIS_SENTINEL_ADDRS`): `host:port,host:port`. */
   sentinels: HostPort[];
+  /** `REDIS_CLUSTER_NODES` (cluster mode): seed nodes `host:port,host:port`; the rest is learned from them. */
+  clusterNodes: HostPort[];
   /** `REDIS_MASTER_NAME` (aliases `REDIS_SENTINEL_MASTER_NAME`, `REDIS_SENTINEL_SERVICE`). @default 'mymaster' */
   masterName: string;
   /** `REDIS_SENTINEL_USERNAME`: ACL user on the sentinels. */

@@ -1,3 +1,4 @@
+import type { RedisMode } from './connection.config';
 import type { EnvReader } from './env-reader';
 
 /** Validated health and metrics settings (`HEALTH_*`, `METRICS_*`). */
@@ -129,6 +130,6 @@ function validate(reader: EnvReader, config: HealthConfig, options: Partial<Heal
 }
 
 /** The replica count below which replication is `down`: explicit, else 1 with Sentinel and 0 standalone. */
-export function effectiveMinReplicas(config: HealthConfig, mode: 'standalone' | 'sentinel'): number {
+export function effectiveMinReplicas(config: HealthConfig, mode: RedisMode): number {
   return config.minReplicas ?? (mode === 'sentinel' ? 1 : 0);
 }

@@ -143,8 +143,8 @@ describe('connection config from the environment', () => {
   const invalid: Array<[string, Env, string]> = [
     [
       'bad REDIS_MODE',
-      { REDIS_MODE: 'cluster' },
-      'REDIS_MODE: must be one of standalone | sentinel, got "cluster"',
+      { REDIS_MODE: 'shard' },
+      'REDIS_MODE: must be one of standalone | sentinel | cluster, got "shard"',
     ],
     [
       'sentinel mode without hosts',
@@ -257,6 +257,39 @@ describe('connection config from the environment', () => {
     expect(problems({ ...SENTINELS, REDIS_WRITE_LEASE_MS: '5' })).toEqual([
       expect.stringMatching(/REDIS_WRITE_LEASE_MS.*must be 0 \(off\) or at least 20, got 5/),
     ]);
+  });
+
+  it('cluster mode: REDIS_CLUSTER_NODES are the seeds, and imply the mode', () => {
+    const nodes = { REDIS_CLUSTER_NODES: 'redis-0:6379, redis-1:6380' };
+    expect(connection(nodes)).toMatchObject({
+      mode: 'cluster',
+      clusterNodes: [
+        { host: 'redis-0', port: 6379 },
+        { host: 'redis-1', port: 6380 },
+      ],
+    });
+    expect(connection({ ...nodes, REDIS_MODE: 'cluster' }).mode).toBe('cluster');
+    expect(
+      connection({}, { mode: 'cluster', clusterNodes: [{ host: 'h', port: 7000 }] }).clusterNodes,
+    ).toEqual([{ host: 'h', port: 7000 }]);
+  });
+
+  it.each([
+    ['no seed node', { REDIS_MODE: 'cluster' }, 'REDIS_CLUSTER_NODES: is required in cluster mode'],
+    ['a bad seed', { REDIS_CLUSTER_NODES: 'redis-0' }, 'REDIS_CLUSTER_NODES: "redis-0" is not host:port'],
+    ['a seed twice', { REDIS_CLUSTER_NODES: 'a:1,b:2,A:1' }, 'REDIS_CLUSTER_NODES: lists A:1 more than once'],
+    [
+      'a database',
+      { REDIS_CLUSTER_NODES: 'a:1', REDIS_DB: '2' },
+      'REDIS_DB: must be 0 in cluster mode, got 2',
+    ],
+    [
+      'sentinels too',
+      { REDIS_MODE: 'cluster', REDIS_CLUSTER_NODES: 'a:1', ...SENTINELS },
+      'REDIS_MODE: is "cluster" but REDIS_SENTINEL_HOSTS is set too',
+    ],
+  ])('cluster mode refuses %s', (_name, env, message) => {
+    expect(problems(env).join('\n')).toContain(message);
   });
 
   it('reports every problem at once, one line each', () => {

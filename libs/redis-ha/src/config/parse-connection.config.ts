@@ -9,7 +9,7 @@ export type ConnectionOptions = Partial<ConnectionConfig> & {
   url?: string;
 };
 
-const MODES: readonly RedisMode[] = ['standalone', 'sentinel'];
+const MODES: readonly RedisMode[] = ['standalone', 'sentinel', 'cluster'];
 const READ_FROM: readonly ReadFrom[] = ['master', 'replica', 'replica-preferred'];
 interface UrlParts {
   host?: string;
@@ -45,7 +45,11 @@ function parseUrl(reader: EnvReader, setting: string, text: string): UrlParts {
   };
 }
 
-function parseMode(reader: EnvReader, hasSentinels: boolean): RedisMode | undefined {
+function parseMode(
+  reader: EnvReader,
+  hasSentinels: boolean,
+  hasClusterNodes: boolean,
+): RedisMode | undefined {
   const explicit = reader.oneOf('REDIS_MODE', MODES);
   const enabled = reader.bool('REDIS_SENTINEL_ENABLED', ['USE_REDIS_SENTINEL']);
   if (explicit && enabled !== undefined && (explicit === 'sentinel') !== enabled) {
@@ -56,13 +60,18 @@ function parseMode(reader: EnvReader, hasSentinels: boolean): RedisMode | undefi
   }
   if (explicit) return explicit;
   if (enabled !== undefined) return enabled ? 'sentinel' : 'standalone';
-  return hasSentinels ? 'sentinel' : undefined;
+  return hasSentinels ? 'sentinel' : hasClusterNodes ? 'cluster' : undefined;
 }
 
 /** Connection settings: `forRoot()` options first, then the environment, then the defaults. */
 export function parseConnectionConfig(reader: EnvReader, options: ConnectionOptions = {}): ConnectionConfig {
   const sentinels = options.sentinels ?? parseHostList(reader) ?? [];
-  const mode = options.mode ?? parseMode(reader, sentinels.length > 0) ?? 'standalone';
+  const clusterNodes =
+    options.clusterNodes ??
+    parseHostList(reader, 'REDIS_CLUSTER_NODES', [], 'redis-0:6379,redis-1:6379,redis-2:6379') ??
+    [];
+  const mode =
+    options.mode ?? parseMode(reader, sentinels.length > 0, clusterNodes.length > 0) ?? 'standalone';
   const urlText = options.url ?? reader.string('REDIS_URL');
   const url = urlText ? parseUrl(reader, options.url ? 'forRoot({ url })' : 'REDIS_URL', urlText) : {};
 
@@ -83,6 +92,7 @@ export function parseConnectionConfig(reader: EnvReader, options: ConnectionOpti
     host: options.host ?? url.host ?? reader.string('REDIS_HOST') ?? '127.0.0.1',
     port: options.port ?? url.port ?? reader.int('REDIS_PORT', { min: 1, max: 65535 }) ?? 6379,
     sentinels,
+    clusterNodes,
     masterName:
       options.masterName ??
       reader.string('REDIS_MASTER_NAME', ['REDIS_SENTINEL_MASTER_NAME', 'REDIS_SENTINEL_SERVICE']) ??
@@ -121,6 +131,7 @@ function validate(reader: EnvReader, config: ConnectionConfig, options: Connecti
       'is required in sentinel mode (e.g. sentinel-1:26379,sentinel-2:26379)',
     );
   }
+  if (config.mode === 'cluster') validateCluster(reader, config, options);
   const repeated = findRepeatedHost(config.sentinels);
   if (repeated) {
     // One sentinel listed twice would count twice towards the majority the library acts on.
@@ -157,5 +168,24 @@ function validate(reader: EnvReader, config: ConnectionConfig, options: Connecti
     if (name === 'default' || name === 'reader') {
       reader.fail(`forRoot({ connections.${name} })`, `"${name}" is reserved for the built-in connection`);
     }
+  }
+}
+
+/** Cluster mode: seed nodes given once each; database 0 only (Redis Cluster has no other). */
+function validateCluster(reader: EnvReader, config: ConnectionConfig, options: ConnectionOptions): void {
+  const setting = options.clusterNodes ? 'forRoot({ clusterNodes })' : 'REDIS_CLUSTER_NODES';
+  if (config.clusterNodes.length === 0) {
+    reader.fail(setting, 'is required in cluster mode (e.g. redis-0:6379,redis-1:6379,redis-2:6379)');
+  }
+  const repeated = findRepeatedHost(config.clusterNodes);
+  if (repeated) reader.fail(setting, `lists ${repeated} more than once`);
+  if (config.db !== 0) {
+    reader.fail(
+      options.db !== undefined ? 'forRoot({ db })' : 'REDIS_DB',
+      `must be 0 in cluster mode, got ${config.db}`,
+    );
+  }
+  if (config.sentinels.length > 0) {
+    reader.fail('REDIS_MODE', 'is "cluster" but REDIS_SENTINEL_HOSTS is set too: choose one topology');
   }
 }

@@ -1,4 +1,4 @@
-/** `host:port` lists of the connection settings: `REDIS_SENTINEL_HOSTS` and `REDIS_NAT_MAP`. */
+/** `host:port` lists of the connection settings: `REDIS_SENTINEL_HOSTS`, `REDIS_CLUSTER_NODES` and `REDIS_NAT_MAP`. */
 import type { HostPort } from './connection.config';
 import type { EnvReader } from './env-reader';
 
@@ -12,17 +12,19 @@ export function parseHostPort(text: string): HostPort | undefined {
   return { host: match[1].replace(/^\[|\]$/g, ''), port };
 }
 
-export function parseHostList(reader: EnvReader): HostPort[] | undefined {
-  const found = reader.raw('REDIS_SENTINEL_HOSTS', ['REDIS_SENTINEL_ADDRS']);
+export function parseHostList(
+  reader: EnvReader,
+  name = 'REDIS_SENTINEL_HOSTS',
+  aliases = ['REDIS_SENTINEL_ADDRS'],
+  example = 'sentinel-1:26379,sentinel-2:26379',
+): HostPort[] | undefined {
+  const found = reader.raw(name, aliases);
   if (!found) return undefined;
   const hosts: HostPort[] = [];
   for (const item of found.value.split(',')) {
     const hp = parseHostPort(item);
     if (!hp) {
-      reader.fail(
-        found.name,
-        `"${item.trim()}" is not host:port (expected e.g. sentinel-1:26379,sentinel-2:26379)`,
-      );
+      reader.fail(found.name, `"${item.trim()}" is not host:port (expected e.g. ${example})`);
       return undefined;
     }
     hosts.push(hp);

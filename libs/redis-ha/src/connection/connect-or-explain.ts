@@ -1,3 +1,4 @@
+import type { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
 import type { ConnectionConfig } from '../config/connection.config';
 import { RedisHaConnectionError } from '../errors/redis-ha-connection.error';
@@ -12,7 +13,7 @@ const TLS = /certificate|self.signed|SSL|TLS|EPROTO|unable to verify|ERR_TLS/i;
  * client connects in the background and startup never waits.
  */
 export async function connectOrExplain(
-  client: Redis,
+  client: Redis | Cluster,
   config: ConnectionConfig,
   name: string,
   topology: Topology,

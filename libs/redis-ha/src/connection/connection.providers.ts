@@ -1,4 +1,5 @@
 import { Logger, type Provider } from '@nestjs/common';
+import type { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { DEFAULT_CONNECTION, READER_CONNECTION, REDIS_HA_CONFIG, getRedisToken } from '../redis-ha.constants';
@@ -15,8 +16,12 @@ function clientProvider(name: string, role: (config: RedisHaConfig) => Connectio
       config: RedisHaConfig,
       factory: RedisHaConnectionFactory,
       topology: Topology,
-    ): Promise<Redis> => {
-      const client = factory.create(role(config), name);
+    ): Promise<Redis | Cluster> => {
+      // Cluster mode: an ioredis `Cluster` over every shard (same commands, routed per key).
+      const client =
+        config.connection.mode === 'cluster'
+          ? factory.createCluster(role(config), name)
+          : factory.create(role(config), name);
       try {
         await connectOrExplain(client, config.connection, name, topology);
         await writesGoThrough(config, role(config), topology);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import Redis, { RedisOptions } from 'ioredis';
+import Redis, { type Cluster, RedisOptions } from 'ioredis';
 import type { HostPort } from '../config/connection.config';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
@@ -11,6 +11,7 @@ import { buildSentinelOptions } from '../topology/sentinel/sentinel-options';
 import type { ConnectionRole } from '../config/connection-role';
 import { RedisHaEvents } from '../events/redis-ha-events';
 import { REDIS_HA_TOPOLOGY, type Topology } from '../topology/topology';
+import { enforceClusterDeadline } from './cluster-deadline';
 
 export type ClientHook = (
   client: Redis,
@@ -37,6 +38,7 @@ const QUIT_TIMEOUT_MS = 2000;
 @Injectable()
 export class RedisHaConnectionFactory implements OnApplicationShutdown {
   private readonly owned: OwnedClient[] = [];
+  private readonly clusters: Cluster[] = [];
   private readonly hooks: ClientHook[] = [];
 
   constructor(
@@ -63,6 +65,9 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
 
   /** A client for `role`, owned by the factory and closed on application shutdown. Connects on first use. */
   create(role: ConnectionRole, name: string, overrides: RedisOptions = {}): Redis {
+    if (this.topology.createCluster) {
+      throw new Error(`Connection "${name}" needs one node, and REDIS_MODE=cluster has none to give it`);
+    }
     const { commandTimeout, ...options } = this.options(role, name, overrides);
     const client = new Redis(options);
     // Writes wait out a lost write lease (Sentinel); reads, blocking and Pub/Sub connections do not.
@@ -73,6 +78,19 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
     this.owned.push({ name, role, client, expired });
     for (const hook of this.hooks) hook(client, role, name, expired);
     return client;
+  }
+
+  /**
+   * Cluster mode: a client over the whole cluster for `role`, owned by the factory like `create()`'s. Every
+   * command is bounded by `REDIS_COMMAND_TIMEOUT_MS` over all its tries (writers, readers and producers).
+   */
+  createCluster(role: ConnectionRole, name: string): Cluster {
+    const { commandTimeout, ...options } = this.options(role, name);
+    const cluster = this.topology.createCluster!(role, options);
+    if (commandTimeout) enforceClusterDeadline(cluster, commandTimeout);
+    watchConnection(cluster as unknown as Redis, name, role, this.events); // the same events; no socket of its own
+    this.clusters.push(cluster);
+    return cluster;
   }
 
   /** Runs `hook` on every client created so far and from now on (metrics instrument clients this way). */
@@ -88,12 +106,15 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.hooks.length = 0;
-    await Promise.all(this.owned.splice(0).map((c) => closeClient(c.client)));
+    await Promise.all([
+      ...this.owned.splice(0).map((c) => closeClient(c.client)),
+      ...this.clusters.splice(0).map((cluster) => closeClient(cluster)),
+    ]);
   }
 }
 
 /** `quit()` within a bound, then `disconnect()`; listeners removed so nothing keeps the process alive. */
-export async function closeClient(client: Redis, timeoutMs = QUIT_TIMEOUT_MS): Promise<void> {
+export async function closeClient(client: Redis | Cluster, timeoutMs = QUIT_TIMEOUT_MS): Promise<void> {
   client.removeAllListeners('close'); // a planned close is not a lost connection
   if (client.status === 'ready') {
     let timer: NodeJS.Timeout | undefined;

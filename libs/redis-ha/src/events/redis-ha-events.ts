@@ -10,13 +10,18 @@ export interface FailoverStartedEvent {
   master: HostPort;
   at: Date;
 }
-/** The sentinels switched the master (`+switch-master`). */
+/**
+ * The sentinels switched the master (`+switch-master`), or (cluster mode, `masterName` 'cluster') a shard's
+ * slots moved to another primary: a promoted replica, a planned failover, a resharding.
+ */
 export interface MasterChangedEvent {
   type: 'master-changed';
   masterName: string;
   from: HostPort | null;
   to: HostPort;
   at: Date;
+  /** Cluster mode: the slot ranges `[first, last]` that moved from `from` to `to`. */
+  slots?: Array<[number, number]>;
 }
 /** A failover announced by the sentinels was aborted or did not finish within the hold bound. */
 export interface FailoverAbortedEvent {

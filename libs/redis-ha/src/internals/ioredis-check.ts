@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import Redis, { AbstractConnector } from 'ioredis';
+import Redis, { AbstractConnector, Cluster } from 'ioredis';
 import { checkInternals, installedVersion, runOnce, type AssertInternalsOptions } from './check-internals';
 
 export const IOREDIS_SUPPORTED = '6.x (tested with 6.0.0)';
@@ -35,6 +35,8 @@ export function probeIoredisInternals(): string[] {
     missing.push('Command#resolve / Command#reject');
   command.resolve(null); // settles the probe's promise
   if (typeof AbstractConnector?.prototype?.check !== 'function') missing.push('AbstractConnector#check');
+  if (typeof (Cluster?.prototype as { sendCommand?: unknown } | undefined)?.sendCommand !== 'function')
+    missing.push('Cluster#sendCommand');
   if (!/this\.stream\b/.test(String(AbstractConnector?.prototype?.disconnect)))
     missing.push('AbstractConnector#stream (the socket its disconnect() ends)');
   return missing;

@@ -1,11 +1,13 @@
-import Redis, { AbstractConnector } from 'ioredis';
+import Redis, { AbstractConnector, Cluster } from 'ioredis';
 import { createServer, type Server, type Socket } from 'node:net';
 import { assertIoredisInternals, probeIoredisInternals } from './ioredis-check';
 import {
   currentSocket,
+  destroySocket,
   forEachPendingCommand,
   guardSends,
   sendParked,
+  patchClusterSendCommand,
   patchSendCommand,
   remoteEndpoint,
   type PendingCommand,
@@ -132,6 +134,40 @@ describe('ioredis internals', () => {
     expect(socket).toBeDefined();
     expect(socket).toBe((client as unknown as { stream: unknown }).stream);
     expect(remoteEndpoint(client)).toEqual({ host: '127.0.0.1', port });
+  });
+
+  it('destroySocket (stream.destroy: a hung server never answers the FIN of disconnect)', async () => {
+    const client = writingClient(null);
+    const failed = client.get('k').then(
+      () => 'answered',
+      (err: Error) => err.message,
+    );
+    await settle();
+    client.disconnect(); // half-closes: the silent server never closes its side, the GET stays pending
+    await settle();
+    expect(sentFlags(client)).toEqual([['get', true]]);
+    destroySocket(client);
+    expect(await failed).toBe('Connection is closed.');
+  });
+
+  it('Cluster#sendCommand (every command of a cluster client enters there)', async () => {
+    expect(Object.prototype.hasOwnProperty.call(Cluster.prototype, 'sendCommand')).toBe(true);
+    const cluster = new Cluster([{ host: '127.0.0.1', port }], {
+      lazyConnect: true,
+      enableOfflineQueue: true,
+    });
+    const seen: string[] = [];
+    patchClusterSendCommand(
+      cluster,
+      (send) =>
+        function (this: Cluster, command, stream, node) {
+          seen.push(command.name);
+          return send.call(this, command, stream, node);
+        },
+    );
+    cluster.set('k', 'v').catch(() => undefined);
+    expect(seen).toEqual(['set']);
+    cluster.disconnect();
   });
 
   /** A client that talks to the silent server without a handshake: its commands are written and never answered. */

@@ -8,7 +8,7 @@
  * ioredis calls after `INFO`, and its protected `connecting` / `stream` / `firstError` (topology/sentinel/ha-connector.ts).
  */
 import type Redis from 'ioredis';
-import type { Command } from 'ioredis';
+import type { Cluster, Command } from 'ioredis';
 
 /** A command still waiting in one of a client's queues, as the deadline sweep sees it. */
 export interface PendingCommand {
@@ -80,6 +80,27 @@ export function patchSendCommand(client: Redis, wrap: (original: SendCommand) =>
   client.sendCommand = wrap(client.sendCommand as SendCommand) as Redis['sendCommand'];
 }
 
+/**
+ * `Cluster#sendCommand` (`@ignore`): each command of a cluster client enters here, and again when the cluster
+ * flushes its offline queue (after a refresh or reconnect); its tries after MOVED, ASK or a failover go to the
+ * node clients directly (each a `Redis`, announced by the cluster's `+node` event).
+ */
+export type ClusterSendCommand = (
+  this: Cluster,
+  command: Command,
+  stream?: unknown,
+  node?: unknown,
+) => unknown;
+
+/** Replaces `sendCommand` on this one cluster client with `wrap(original)`. */
+export function patchClusterSendCommand(
+  cluster: Cluster,
+  wrap: (original: ClusterSendCommand) => ClusterSendCommand,
+): void {
+  const self = cluster as unknown as { sendCommand: ClusterSendCommand };
+  self.sendCommand = wrap(self.sendCommand);
+}
+
 /** Anything that may carry ioredis' socket: a `Redis`, or the proxy BullMQ wraps around one. */
 export interface SocketHolder {
   stream?: unknown;
@@ -91,6 +112,14 @@ export interface SocketHolder {
  */
 export function currentSocket(client: SocketHolder): unknown {
   return client.stream;
+}
+
+/**
+ * Closes the client's socket at once (`stream.destroy()`), where `disconnect()` only half-closes it: a hung
+ * server never answers the FIN, so ioredis would wait for the socket's `close` to fail what it had sent.
+ */
+export function destroySocket(client: SocketHolder): void {
+  (client.stream as { destroy?: () => void } | undefined)?.destroy?.();
 }
 
 /** Host and port of the node the client's socket is connected to, or undefined (not connected, no address). */

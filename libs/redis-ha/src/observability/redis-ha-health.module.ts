@@ -16,6 +16,7 @@ import { RedisHealthIndicator } from './redis.health';
 import { ReplicationHealthIndicator } from './replication.health';
 import { SentinelProbe } from './sentinel-probe';
 import { SentinelHealthIndicator } from './sentinel.health';
+import { notOnCluster } from '../topology/cluster/not-on-cluster';
 
 /** Options of `RedisHaHealthModule.register()`: health and metrics settings over `HEALTH_*` / `METRICS_*`. */
 export interface RedisHaHealthModuleOptions extends Partial<HealthConfig> {
@@ -42,6 +43,7 @@ const settings = (env: Env, options: RedisHaHealthModuleOptions): HealthConfig =
 // `HealthIndicatorService` (a stateless helper of Terminus) is provided here, so the indicators work whether
 // or not the app imports `TerminusModule` itself.
 const PROVIDERS: Provider[] = [
+  notOnCluster('RedisHaHealthModule'),
   { provide: REDIS_HA_HEALTH_OPTIONS, useValue: {} },
   {
     provide: REDIS_HA_HEALTH_CONFIG,

@@ -16,6 +16,7 @@ import { QueueExplorer } from './queue-explorer';
 import { QueueLifecycle } from './queue-lifecycle';
 import { REDIS_HA_QUEUE_CONFIG, REDIS_HA_QUEUE_NAMES, REDIS_HA_WORKER_PLANS } from './queue.constants';
 import { processorCheckProvider, queueProvider, type RegisterQueueOptions } from './queue.providers';
+import { notOnCluster } from '../topology/cluster/not-on-cluster';
 
 /** Options of `RedisHaQueueModule.register()`: the queues, and settings over `QUEUE_*`. */
 export interface RedisHaQueueModuleOptions {
@@ -84,6 +85,7 @@ export class RedisHaQueueModule {
       module: RedisHaQueueModule,
       imports: [...(options.imports ?? []), DiscoveryModule],
       providers: [
+        notOnCluster('RedisHaQueueModule'),
         { provide: REDIS_HA_QUEUE_NAMES, useValue: names },
         {
           provide: REDIS_HA_QUEUE_CONFIG,

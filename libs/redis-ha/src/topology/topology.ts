@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
 import type { HostPort } from '../config/connection.config';
 import type { ConnectionRole } from '../config/connection-role';
 import type Redis from 'ioredis';
@@ -10,13 +10,23 @@ export const REDIS_HA_TOPOLOGY = 'REDIS_HA:TOPOLOGY';
 
 /** What a topology says of itself to health checks, metrics and startup errors. */
 export interface TopologyDescription {
-  kind: 'standalone' | 'sentinel';
+  kind: 'standalone' | 'sentinel' | 'cluster';
   /** The master (writer node) as last known, if the topology follows one. */
   master?: HostPort;
   /** Each sentinel by `host:port` and whether the topology's subscription to it is up (sentinel only). */
   sentinels?: ReadonlyMap<string, boolean>;
   /** Whether writes go through the write lease now (sentinel only); when not, since when (epoch ms). */
   writeLease?: { held: boolean; lostSince?: number; minority: boolean; reason?: string };
+  /** Each shard's primary, replicas and slot ranges as the client last learned them (cluster only). */
+  shards?: ReadonlyArray<ShardDescription>;
+}
+
+/** One shard of a Redis Cluster: the primary serving its slots and the replicas behind it. */
+export interface ShardDescription {
+  primary: HostPort;
+  replicas: HostPort[];
+  /** Inclusive slot ranges `[first, last]`. */
+  slots: Array<[number, number]>;
 }
 
 /** What holds writes back on the minority side of a partition: the factory fences writer and producer clients. */
@@ -54,6 +64,11 @@ export interface Topology {
   describe(): TopologyDescription;
   /** Holds writes while the topology cannot vouch for the master (Sentinel's write lease); absent otherwise. */
   readonly writeFence?: WriteFence;
+  /**
+   * Cluster only: a client over the whole cluster for `role`, `options` being what one node connection gets
+   * (credentials, TLS, name). Topologies without it route plain ioredis clients with `route()`.
+   */
+  createCluster?(role: ConnectionRole, options: RedisOptions): Cluster;
   /** Stops following the topology (subscriptions, timers). Idempotent. */
   close(): Promise<void>;
 }

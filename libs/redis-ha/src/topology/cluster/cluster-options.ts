@@ -1,0 +1,94 @@
+import type { ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { ConnectionConfig, ReadFrom } from '../../config/connection.config';
+import type { ConnectionRole } from '../../config/connection-role';
+
+/**
+ * Delay between two tries of a command whose shard is failing over (connection closed, CLUSTERDOWN, TRYAGAIN).
+ * ioredis' 100 ms default is half the 250 ms a healthy shard's writes may stall; 50 ms resumes a shard within
+ * ~50 ms of its promotion being known.
+ */
+const RETRY_MS = 50;
+
+/**
+ * How often the client asks the cluster for its slots (`CLUSTER SLOTS`). ioredis does it only on MOVED and
+ * errors by default, so a hung primary (no error, no MOVED: its commands just wait) is never left: measured, a
+ * default client wrote to a SIGSTOPped primary for 10 s and that primary acknowledged 642 writes on waking
+ * before it turned replica. Asking every 250 ms leaves it ~0.25 s after the cluster promoted its replica.
+ */
+const SLOTS_REFRESH_MS = 250;
+
+/**
+ * Bound of one `CLUSTER SLOTS` question. The client asks the nodes in random order and moves to the next on a
+ * timeout, so a hung node it happens to ask first costs this much; 1 s (the default) would double the time to
+ * leave a hung primary. Not lower: on a loaded machine a healthy node can take 100+ ms, and when every node
+ * times out ioredis reports `ClusterAllFailedError`.
+ */
+const SLOTS_REFRESH_TIMEOUT_MS = 500;
+
+/** Options of one node connection that ioredis refuses in `redisOptions` or that the cluster sets itself. */
+const CLUSTER_OWNED = [
+  'host',
+  'port',
+  'sentinels',
+  'name',
+  'retryStrategy',
+  'enableOfflineQueue',
+  'readOnly',
+  'keyPrefix',
+  'commandTimeout',
+  'reconnectOnError',
+  'db',
+  'connector',
+] as const;
+
+/**
+ * Where reads of `role` go, as ioredis' `scaleReads`: writers and queues read the primary; the reader follows
+ * `REDIS_READ_FROM` (`replica`: a replica of the key's shard, the primary when the shard has none;
+ * `replica-preferred`: a connected replica, else the primary).
+ */
+function scaleReads(role: ConnectionRole, readFrom: ReadFrom): ClusterOptions['scaleReads'] {
+  if (role !== 'reader' || readFrom === 'master') return 'master';
+  if (readFrom === 'replica') return 'slave';
+  return (nodes: Redis[]) => {
+    const ready = nodes.slice(1).filter((node) => node.status === 'ready');
+    return ready.length > 0 ? ready : nodes[0];
+  };
+}
+
+/**
+ * ioredis `Cluster` options for a connection of `role`; `node` is what each node connection gets (credentials,
+ * TLS, client name, connect timeout). Each choice says why; the command timeout is enforced over the whole
+ * cluster by `enforceClusterDeadline`, not per node (a per-node timeout fails a write that a hung primary holds,
+ * where moving it to the promoted replica lets it succeed).
+ */
+export function buildClusterOptions(
+  config: ConnectionConfig,
+  role: ConnectionRole,
+  node: RedisOptions,
+): ClusterOptions {
+  const redisOptions = { ...node } as Record<string, unknown>;
+  for (const key of CLUSTER_OWNED) delete redisOptions[key];
+  const bounded = role === 'writer' || role === 'reader' || role === 'producer';
+  return {
+    redisOptions: redisOptions as ClusterOptions['redisOptions'],
+    keyPrefix: node.keyPrefix,
+    scaleReads: scaleReads(role, config.readFrom),
+    // Commands wait for the cluster instead of failing: while a shard fails over, each try of its commands
+    // meets a closed connection, MOVED to the dead primary or CLUSTERDOWN, and each counts as a redirection.
+    // ioredis gives up after 16 (~1.6 s, shorter than any promotion): here the command timeout is the bound.
+    maxRedirections: bounded ? Math.ceil(config.commandTimeoutMs / RETRY_MS) + 16 : 10_000,
+    retryDelayOnFailover: RETRY_MS,
+    retryDelayOnClusterDown: RETRY_MS,
+    retryDelayOnTryAgain: RETRY_MS,
+    slotsRefreshInterval: SLOTS_REFRESH_MS,
+    slotsRefreshTimeout: SLOTS_REFRESH_TIMEOUT_MS,
+    enableOfflineQueue: true,
+    enableReadyCheck: true,
+    lazyConnect: true,
+    // The node connections' reconnect delay (fast and forever), for reconnecting to the cluster as a whole.
+    clusterRetryStrategy: node.retryStrategy,
+    natMap: config.natMap,
+    // With TLS the certificate names the host: connect by the name the cluster announces, unresolved.
+    dnsLookup: config.tls ? (address, callback) => callback(null, address) : undefined,
+  };
+}

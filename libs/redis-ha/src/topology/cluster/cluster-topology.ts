@@ -1,0 +1,130 @@
+import { Logger } from '@nestjs/common';
+import { Cluster, type Redis, type RedisOptions } from 'ioredis';
+import type { ConnectionConfig } from '../../config/connection.config';
+import type { ConnectionRole } from '../../config/connection-role';
+import { RedisHaConnectionError } from '../../errors/redis-ha-connection.error';
+import type { RedisHaEvents } from '../../events/redis-ha-events';
+import { destroySocket } from '../../internals/ioredis';
+import type { Topology, TopologyDescription } from '../topology';
+import { buildClusterOptions } from './cluster-options';
+import { hostPort, primaryMoves, shardsOf } from './cluster-shards';
+
+const AUTH = /WRONGPASS|NOAUTH|invalid username-password|AUTH failed/i;
+
+/**
+ * How long a node connection the cluster dropped (its node no longer serves a slot) may take to close. ioredis
+ * only half-closes it: a healthy node closes at once, answering what it had; a hung primary never does, and its
+ * unanswered commands would wait for it to wake (measured: 2.1 s after the promotion was known). Then the socket
+ * is destroyed, which fails them as "Connection is closed" and the cluster sends them to the promoted replica.
+ * Safe for writes: the old primary, once awake, learns it was replaced and resyncs, discarding what it ran.
+ */
+const DROPPED_NODE_CLOSE_MS = 100;
+
+/**
+ * Closes, after `DROPPED_NODE_CLOSE_MS`, the node connections `cluster` dropped from its pool at a refresh.
+ * ioredis announces a dropped node (`-node`) only once its socket has closed, which is what never happens with a
+ * hung one: so the connections are followed from `+node`, and compared with the pool after each refresh.
+ */
+function closeDroppedNodes(cluster: Cluster): void {
+  const known = new Set<Redis>();
+  cluster.on('+node', (node: Redis) => known.add(node));
+  cluster.on('refresh', () => {
+    const pooled = new Set(cluster.nodes('all'));
+    for (const node of known) {
+      if (pooled.has(node)) continue;
+      known.delete(node);
+      setTimeout(() => {
+        if (node.status !== 'end') destroySocket(node);
+      }, DROPPED_NODE_CLOSE_MS).unref();
+    }
+  });
+}
+
+/**
+ * Redis Cluster (`REDIS_MODE=cluster`, `REDIS_CLUSTER_NODES`): each connection is an ioredis `Cluster` that
+ * learns the shards from the seed nodes and follows them (see cluster-options.ts for how it rides a shard's
+ * failover). This topology watches what those clients learn and publishes each primary change of a shard as
+ * `master-changed` (with the slots that moved), once, whichever client saw it first.
+ */
+export class ClusterTopology implements Topology {
+  readonly kind = 'cluster';
+  private readonly logger = new Logger('RedisHa');
+  private readonly clusters: Cluster[] = [];
+  /** Per slot, the primary's node key, as last learned by any client. */
+  private primaries: Array<string | undefined> = [];
+  private slots: ReadonlyArray<readonly string[] | undefined> = [];
+  private readonly nodeErrors: Error[] = [];
+
+  constructor(
+    private readonly config: ConnectionConfig,
+    private readonly events: RedisHaEvents,
+  ) {}
+
+  /** Not used: cluster connections are made by `createCluster`. */
+  route(): RedisOptions {
+    return {};
+  }
+
+  createCluster(role: ConnectionRole, options: RedisOptions): Cluster {
+    const cluster = new Cluster(this.config.clusterNodes, buildClusterOptions(this.config, role, options));
+    cluster.on('refresh', () => this.learn(cluster.slots));
+    closeDroppedNodes(cluster);
+    cluster.on('node error', (err: Error) => {
+      this.nodeErrors.push(err);
+      if (this.nodeErrors.length > 10) this.nodeErrors.shift();
+    });
+    this.clusters.push(cluster);
+    return cluster;
+  }
+
+  /** A client's slot table changed: the first time, it is learned; after that, each primary move is announced. */
+  private learn(slots: ReadonlyArray<readonly string[] | undefined>): void {
+    const primaries = Array.from({ length: slots.length }, (_, slot) => slots[slot]?.[0]);
+    const moves = this.primaries.length ? primaryMoves(this.primaries, primaries) : [];
+    this.primaries = primaries;
+    this.slots = slots.map((nodes) => (nodes ? [...nodes] : undefined));
+    for (const move of moves) {
+      const slotCount = move.slots.reduce((n, [first, last]) => n + last - first + 1, 0);
+      this.logger.warn(`Cluster: ${slotCount} slots moved from ${move.from} to ${move.to}`);
+      this.events.emit({
+        type: 'master-changed',
+        masterName: 'cluster',
+        from: hostPort(move.from),
+        to: hostPort(move.to),
+        slots: move.slots,
+        at: new Date(),
+      });
+    }
+  }
+
+  async explainStartupFailure(prefix: string): Promise<RedisHaConnectionError | undefined> {
+    const seeds = this.config.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(', ');
+    if (this.nodeErrors.some((err) => AUTH.test(err.message))) {
+      const who = this.config.username ? `ACL user "${this.config.username}"` : 'the default user';
+      return new RedisHaConnectionError(
+        `${prefix} the cluster nodes refused the credentials of ${who}`,
+        'REDIS_USERNAME / REDIS_PASSWORD',
+      );
+    }
+    const last = this.nodeErrors.at(-1)?.message ?? 'no answer';
+    return new RedisHaConnectionError(
+      `${prefix} no seed node of the cluster (${seeds}) answered CLUSTER SLOTS (${last})`,
+      'REDIS_CLUSTER_NODES',
+    );
+  }
+
+  /** The cluster's replicas come with its slot table: `REDIS_READ_FROM` picks them per key (`scaleReads`). */
+  replicaRoute(): undefined {
+    return undefined;
+  }
+
+  describe(): TopologyDescription {
+    const shards = shardsOf(this.slots);
+    return { kind: 'cluster', shards };
+  }
+
+  /** The clients are the connection factory's to close. */
+  async close(): Promise<void> {
+    this.clusters.length = 0;
+  }
+}
