@@ -15,6 +15,10 @@
  *
  * `up` options: -- --down-after-ms=2000 (default: redis/sentinel.conf's 5000), CLUSTER_BASE_PORT=7000.
  * Passwords: REDIS_ACL_*_PASSWORD (see .env.example); the dev defaults are used when unset.
+ *
+ * A Redis Cluster (cluster mode: 3 primaries + 3 replicas, no sentinels, 127.0.0.1:6400-6405) instead: add
+ * `-- --cluster` to up, status, kill-master [port] [--restart], failover [replica port], start-node <port>, down
+ * (tools/cluster/redis-cluster-cli.ts; REDIS_CLUSTER_BASE_PORT moves it). Both kits can run side by side.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +34,7 @@ import {
   upCluster,
 } from '../tools/cluster/cluster-state-file';
 import { printHealth, printSentinelStatus, printStatus } from '../tools/cluster/cluster-report';
+import { REDIS_CLUSTER_COMMANDS, redisClusterCommand } from '../tools/cluster/redis-cluster-cli';
 
 const [command = 'status', ...rest] = process.argv.slice(2);
 const flags = new Map<string, string | undefined>(
@@ -169,9 +174,10 @@ const commands: Record<string, () => Promise<void>> = {
   'start-node': startNode,
 };
 
-const run = commands[command];
+const run = flags.has('cluster') ? redisClusterCommand(command, args, flags) : commands[command];
 if (!run) {
-  console.error(`unknown command "${command}"; one of: ${Object.keys(commands).join(', ')}`);
+  const known = flags.has('cluster') ? REDIS_CLUSTER_COMMANDS : Object.keys(commands);
+  console.error(`unknown command "${command}"; one of: ${known.join(', ')}`);
   process.exit(2);
 }
 run().then(
