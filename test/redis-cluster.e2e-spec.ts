@@ -1,0 +1,131 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Cluster } from 'ioredis';
+import { RedisHaEvents, getRedisToken, READER_CONNECTION, type RedisHaEvent } from '@app/redis-ha';
+import { RedisHaCacheModule } from '@app/redis-ha/cache';
+import { LocalRedisCluster } from '../tools/cluster/redis-cluster';
+import { startHaApp } from './helpers/ha-app';
+import { ShardLoad, keysPerShard } from './helpers/shard-load';
+
+/**
+ * The core on a real Redis Cluster: 3 primaries + 3 replicas from redis/redis-cluster.conf, cluster-node-timeout
+ * 2000 ms, ports 27950-27957. The writer writes every 5 ms to 4 keys per shard (a loop per key) through each
+ * fault; the promotion time is measured on the nodes (the replica's ROLE, polled every 10 ms).
+ */
+describe('Redis Cluster: connections through shard failovers', () => {
+  let cluster: LocalRedisCluster;
+  let app: INestApplication;
+  let writer: Cluster;
+  const events: RedisHaEvent[] = [];
+
+  beforeAll(async () => {
+    cluster = await LocalRedisCluster.start({ basePort: 27950, nodeTimeoutMs: 2000 });
+    app = await startHaApp({ env: { ...cluster.env(), REDIS_READ_FROM: 'replica' } });
+    writer = app.get(getRedisToken());
+    app.get(RedisHaEvents).events$.subscribe((event) => events.push(event));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await cluster?.stop();
+  });
+
+  /** The load through `fault`, stopped 2 s after the promotion; the figures of the faulted shard and the others. */
+  async function through(
+    tag: string,
+    fault: (victim: number) => Promise<{ at: number; promotedAt: number }>,
+    beforeReadBack: (victim: number) => Promise<void> = async () => undefined,
+  ) {
+    const keys = await keysPerShard(cluster, tag);
+    const load = new ShardLoad(writer, keys);
+    load.start();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const victim = keys[0].shard;
+    const { at, promotedAt } = await fault(victim).catch(async (err) => {
+      await load.stop();
+      throw err;
+    });
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, promotedAt + 2000 - Date.now())));
+    await load.stop();
+    await beforeReadBack(victim);
+    return { victim, figures: await load.figures(writer, victim, at, promotedAt) };
+  }
+
+  it('writes and reads keys of every shard; the reader reads replicas (REDIS_READ_FROM=replica)', async () => {
+    const keys = await keysPerShard(cluster, 'basic', 2);
+    expect(new Set(keys.map((k) => k.shard)).size).toBe(3);
+    for (const { key } of keys) await writer.set(key, key);
+    const reader = app.get<Cluster>(getRedisToken(READER_CONNECTION));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // replication of the last write
+    expect(await Promise.all(keys.map(({ key }) => reader.get(key)))).toEqual(keys.map(({ key }) => key));
+    // The reads went to replicas: their GET counts grew (a replica's connection opens on its first read).
+    const replicaGets = async () => {
+      const replicas = (await cluster.nodes()).filter((n) => n.role === 'slave');
+      let total = 0;
+      for (const { port } of replicas) {
+        const admin = cluster.admin(port);
+        const stats = (await admin.info('commandstats').finally(() => admin.disconnect())) as string;
+        total += Number(/cmdstat_get:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      }
+      return total;
+    };
+    const before = await replicaGets();
+    await Promise.all(keys.map(({ key }) => reader.get(key)));
+    expect((await replicaGets()) - before).toBe(keys.length);
+  });
+
+  it('SIGKILL of a primary: 0 failed writes, resumed <= 0.5 s after the promotion, other shards <= 250 ms', async () => {
+    const { victim, figures } = await through('kill', async (port) => {
+      const { at } = await cluster.kill(port);
+      return { at, promotedAt: (await cluster.waitForPromotion(port)).promotedAt };
+    });
+    expect(figures).toMatchObject({ failed: 0, errors: {}, lostAcked: 0 });
+    expect(figures.resumeAfterPromotionMs).toBeLessThanOrEqual(500);
+    expect(figures.otherShardsMaxStallMs).toBeLessThanOrEqual(250);
+    const moved = events.find((e) => e.type === 'master-changed' && e.from?.port === victim);
+    expect(moved).toMatchObject({ masterName: 'cluster', slots: expect.any(Array) });
+    await cluster.restart(victim);
+    await cluster.waitUntilHealthy();
+  });
+
+  it('SIGSTOP of a primary (a hang): 0 failed, 0 acknowledged writes lost once it wakes', async () => {
+    const { figures } = await through(
+      'stop',
+      async (port) => {
+        const { at } = await cluster.pause(port);
+        return { at, promotedAt: (await cluster.waitForPromotion(port)).promotedAt };
+      },
+      async (frozen) => {
+        await cluster.resume(frozen); // it wakes as a primary, learns it was replaced, resyncs as a replica
+        await cluster.waitUntilHealthy();
+      },
+    );
+    expect(figures).toMatchObject({ failed: 0, errors: {}, lostAcked: 0 });
+    expect(figures.resumeAfterPromotionMs).toBeLessThanOrEqual(500);
+    expect(figures.otherShardsMaxStallMs).toBeLessThanOrEqual(250);
+  });
+
+  it('a planned CLUSTER FAILOVER: 0 lost, pause <= 200 ms', async () => {
+    const { figures } = await through('planned', async (port) =>
+      cluster.failover(await cluster.replicaOf(port)),
+    );
+    expect(figures).toMatchObject({ failed: 0, lostAcked: 0 });
+    expect(figures.victimPauseMs).toBeLessThanOrEqual(200);
+  });
+
+  it('the cache, queues and health refuse cluster mode at startup, naming REDIS_MODE', async () => {
+    await expect(
+      startHaApp({ env: cluster.env() }, { imports: [RedisHaCacheModule.register()] }),
+    ).rejects.toThrow(/REDIS_MODE: is "cluster", where RedisHaCacheModule does not run yet/);
+  });
+
+  it('startup errors name the setting: unreachable seeds, wrong password', async () => {
+    const env = cluster.env();
+    await expect(
+      startHaApp({
+        env: { ...env, REDIS_CLUSTER_NODES: '127.0.0.1:27999', REDIS_CONNECT_TIMEOUT_MS: '1000' },
+      }),
+    ).rejects.toThrow(/REDIS_CLUSTER_NODES/);
+    await expect(
+      startHaApp({ env: { ...env, REDIS_PASSWORD: 'wrong', REDIS_CONNECT_TIMEOUT_MS: '1000' } }),
+    ).rejects.toThrow(/REDIS_USERNAME \/ REDIS_PASSWORD/);
+  });
+});
