@@ -111,6 +111,29 @@ describe('Redis Cluster: connections through shard failovers', () => {
     expect(figures.victimPauseMs).toBeLessThanOrEqual(200);
   });
 
+  it('REDIS_COMMAND_TIMEOUT_MS bounds a write that a hung primary holds (outcome unknown: it may have run)', async () => {
+    const short = await startHaApp({ env: { ...cluster.env(), REDIS_COMMAND_TIMEOUT_MS: '800' } });
+    try {
+      const client = short.get<Cluster>(getRedisToken());
+      const [{ key, shard }] = await keysPerShard(cluster, 'deadline', 1);
+      await client.set(key, 'before');
+      await cluster.pause(shard); // shorter than the node timeout: no failover, the write just waits
+      const started = Date.now();
+      const outcome = await client.set(key, 'during').then(
+        () => 'answered',
+        (err: Error) => err.name,
+      );
+      const elapsed = Date.now() - started;
+      await cluster.resume(shard);
+      expect(outcome).toBe('CommandOutcomeUnknownError');
+      expect(elapsed).toBeGreaterThanOrEqual(800);
+      expect(elapsed).toBeLessThan(1500);
+    } finally {
+      await short.close();
+    }
+    await cluster.waitUntilHealthy();
+  });
+
   it('the cache, queues and health refuse cluster mode at startup, naming REDIS_MODE', async () => {
     await expect(
       startHaApp({ env: cluster.env() }, { imports: [RedisHaCacheModule.register()] }),

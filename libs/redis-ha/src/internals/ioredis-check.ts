@@ -35,8 +35,9 @@ export function probeIoredisInternals(): string[] {
     missing.push('Command#resolve / Command#reject');
   command.resolve(null); // settles the probe's promise
   if (typeof AbstractConnector?.prototype?.check !== 'function') missing.push('AbstractConnector#check');
-  if (typeof (Cluster?.prototype as { sendCommand?: unknown } | undefined)?.sendCommand !== 'function')
-    missing.push('Cluster#sendCommand');
+  const cluster = new Cluster([{ host: '127.0.0.1', port: 6379 }], { lazyConnect: true });
+  if (!isDeque((cluster as unknown as { offlineQueue?: unknown }).offlineQueue))
+    missing.push('Cluster#offlineQueue (a deque with length and peekAt)');
   if (!/this\.stream\b/.test(String(AbstractConnector?.prototype?.disconnect)))
     missing.push('AbstractConnector#stream (the socket its disconnect() ends)');
   return missing;

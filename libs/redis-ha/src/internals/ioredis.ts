@@ -81,24 +81,12 @@ export function patchSendCommand(client: Redis, wrap: (original: SendCommand) =>
 }
 
 /**
- * `Cluster#sendCommand` (`@ignore`): each command of a cluster client enters here, and again when the cluster
- * flushes its offline queue (after a refresh or reconnect); its tries after MOVED, ASK or a failover go to the
- * node clients directly (each a `Redis`, announced by the cluster's `+node` event).
+ * Calls `visit(command)` for each unsettled command a cluster client holds itself, in its `offlineQueue`
+ * (private, a denque of `{ command, stream, node }`): those issued before the cluster was ready or while it
+ * reconnects. Commands on their way to a node are in that node client's queues (`forEachPendingCommand`).
  */
-export type ClusterSendCommand = (
-  this: Cluster,
-  command: Command,
-  stream?: unknown,
-  node?: unknown,
-) => unknown;
-
-/** Replaces `sendCommand` on this one cluster client with `wrap(original)`. */
-export function patchClusterSendCommand(
-  cluster: Cluster,
-  wrap: (original: ClusterSendCommand) => ClusterSendCommand,
-): void {
-  const self = cluster as unknown as { sendCommand: ClusterSendCommand };
-  self.sendCommand = wrap(self.sendCommand);
+export function forEachClusterQueued(cluster: Cluster, visit: (command: PendingCommand) => void): void {
+  visitQueue((cluster as unknown as { offlineQueue?: CommandDeque }).offlineQueue, false, visit);
 }
 
 /** Anything that may carry ioredis' socket: a `Redis`, or the proxy BullMQ wraps around one. */
