@@ -52,7 +52,8 @@ export class ClusterTopology implements Topology {
   private readonly clusters: Cluster[] = [];
   /** Per slot, the primary's node key, as last learned by any client. */
   private primaries: Array<string | undefined> = [];
-  private slots: ReadonlyArray<readonly string[] | undefined> = [];
+  /** The client that refreshed last: `describe()` reads its slot table. */
+  private latest?: Cluster;
   private readonly nodeErrors: Error[] = [];
 
   constructor(
@@ -67,7 +68,7 @@ export class ClusterTopology implements Topology {
 
   createCluster(role: ConnectionRole, options: RedisOptions): Cluster {
     const cluster = new Cluster(this.config.clusterNodes, buildClusterOptions(this.config, role, options));
-    cluster.on('refresh', () => this.learn(cluster.slots));
+    cluster.on('refresh', () => this.learn(cluster));
     closeDroppedNodes(cluster);
     cluster.on('node error', (err: Error) => {
       this.nodeErrors.push(err);
@@ -77,12 +78,20 @@ export class ClusterTopology implements Topology {
     return cluster;
   }
 
-  /** A client's slot table changed: the first time, it is learned; after that, each primary move is announced. */
-  private learn(slots: ReadonlyArray<readonly string[] | undefined>): void {
+  /**
+   * After each refresh of a client (every 250 ms): the first table is learned; after that, each primary move is
+   * announced. Most refreshes change nothing, found by one pass that allocates nothing.
+   */
+  private learn(cluster: Cluster): void {
+    this.latest = cluster;
+    const slots = cluster.slots;
+    let changed = this.primaries.length !== slots.length;
+    for (let slot = 0; !changed && slot < slots.length; slot++)
+      changed = this.primaries[slot] !== slots[slot]?.[0];
+    if (!changed) return;
     const primaries = Array.from({ length: slots.length }, (_, slot) => slots[slot]?.[0]);
     const moves = this.primaries.length ? primaryMoves(this.primaries, primaries) : [];
     this.primaries = primaries;
-    this.slots = slots.map((nodes) => (nodes ? [...nodes] : undefined));
     for (const move of moves) {
       const slotCount = move.slots.reduce((n, [first, last]) => n + last - first + 1, 0);
       this.logger.warn(`Cluster: ${slotCount} slots moved from ${move.from} to ${move.to}`);
@@ -119,12 +128,12 @@ export class ClusterTopology implements Topology {
   }
 
   describe(): TopologyDescription {
-    const shards = shardsOf(this.slots);
-    return { kind: 'cluster', shards };
+    return { kind: 'cluster', shards: shardsOf(this.latest?.slots ?? []) };
   }
 
   /** The clients are the connection factory's to close. */
   async close(): Promise<void> {
     this.clusters.length = 0;
+    this.latest = undefined;
   }
 }
