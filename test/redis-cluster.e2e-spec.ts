@@ -99,7 +99,10 @@ describe('Redis Cluster: connections through shard failovers', () => {
       },
     );
     expect(figures).toMatchObject({ failed: 0, errors: {}, lostAcked: 0 });
-    expect(figures.resumeAfterPromotionMs).toBeLessThanOrEqual(500);
+    // Not the SIGKILL's 0.5 s: a frozen primary gives no error, so the promotion is learned from the slot refresh
+    // (every 250 ms), which waits out its 500 ms bound when it asks the frozen node first, then the dropped
+    // connection is closed (100 ms): up to ~0.9 s. Measured 154 ms on a quiet machine, 651 ms in a CI run.
+    expect(figures.resumeAfterPromotionMs).toBeLessThanOrEqual(1000);
     expect(figures.otherShardsMaxStallMs).toBeLessThanOrEqual(250);
   });
 
