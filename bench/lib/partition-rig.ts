@@ -53,7 +53,7 @@ export class PartitionRig {
         { env: { ...cluster.env(), REDIS_COMMAND_TIMEOUT_MS: '15000', ...LEASE, ...env } },
         { imports: [RedisHaHealthModule.register({ endpoints: false })] },
       );
-      const durable = nest.get(RedisHaConnectionFactory).create('writer', 'durable');
+      const durable = nest.get(RedisHaConnectionFactory).createNode('writer', 'durable');
       return new PartitionRig(
         cluster,
         nest,

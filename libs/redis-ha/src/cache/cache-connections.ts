@@ -29,11 +29,11 @@ export class CacheConnections {
   ) {
     const { timeoutMs, readFrom } = config;
     const commandTimeout = Math.max(5, Math.floor(timeoutMs * AUTO_PIPELINED_SHARE));
-    this.writer = new TrackedClient(factory.create('writer', 'cache', overrides(commandTimeout, true)));
+    this.writer = new TrackedClient(factory.createNode('writer', 'cache', overrides(commandTimeout, true)));
     const replica = readFrom !== 'master' ? topology.replicaRoute() : undefined;
     if (replica) {
       const options = { ...overrides(commandTimeout, true), ...replica };
-      this.reader = new TrackedClient(factory.create('reader', 'cache-reader', options));
+      this.reader = new TrackedClient(factory.createNode('reader', 'cache-reader', options));
     }
   }
 
@@ -46,7 +46,7 @@ export class CacheConnections {
   get durable(): TrackedClient {
     const { timeoutMs, waitTimeoutMs } = this.config;
     this.durableClient ??= new TrackedClient(
-      this.factory.create('writer', 'cache-durable', overrides(timeoutMs + waitTimeoutMs, false)),
+      this.factory.createNode('writer', 'cache-durable', overrides(timeoutMs + waitTimeoutMs, false)),
     );
     return this.durableClient;
   }

@@ -28,7 +28,7 @@ const replicaConnector = sentinel.route('reader').Connector;
 
 describe('ioredis options per role', () => {
   it('writer: queues through a failover, bounded by the command timeout, with the key prefix', () => {
-    const o = buildRedisOptions(config, 'writer', 'default', sentinel.route('writer'));
+    const o = { ...sentinel.route('writer'), ...buildRedisOptions(config, 'writer', 'default') };
     expect(o).toMatchObject({
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
@@ -44,19 +44,22 @@ describe('ioredis options per role', () => {
   });
 
   it('reader: replicas through the replica connector', () => {
-    expect(buildRedisOptions(config, 'reader', 'reader', sentinel.route('reader'))).toMatchObject({
+    expect({ ...sentinel.route('reader'), ...buildRedisOptions(config, 'reader', 'reader') }).toMatchObject({
       role: 'slave',
       Connector: replicaConnector,
     });
     const masterOnly = loadRedisHaConfig({ env: { ...env, REDIS_READ_FROM: 'master' } }).connection;
-    expect(buildRedisOptions(masterOnly, 'reader', 'reader', route(masterOnly)('reader'))).toMatchObject({
+    expect({
+      ...route(masterOnly)('reader'),
+      ...buildRedisOptions(masterOnly, 'reader', 'reader'),
+    }).toMatchObject({
       role: 'master',
       Connector: expect.any(Function),
     });
   });
 
   it('producer: waits out a failover within the command timeout, no key prefix', () => {
-    const o = buildRedisOptions(config, 'producer', 'queue', sentinel.route('producer'));
+    const o = { ...sentinel.route('producer'), ...buildRedisOptions(config, 'producer', 'queue') };
     expect(o).toMatchObject({
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
@@ -70,7 +73,7 @@ describe('ioredis options per role', () => {
 
   it('blocking and subscriber: no command timeout, never give up, no key prefix', () => {
     for (const role of ['blocking', 'subscriber'] as const) {
-      const o = buildRedisOptions(config, role, 'worker', sentinel.route(role));
+      const o = { ...sentinel.route(role), ...buildRedisOptions(config, role, 'worker') };
       expect(o).toMatchObject({ maxRetriesPerRequest: null, enableOfflineQueue: true });
       expect(o.commandTimeout).toBeUndefined();
       expect(o.keyPrefix).toBeUndefined();
@@ -79,7 +82,10 @@ describe('ioredis options per role', () => {
 
   it('standalone: host and port, no connector', () => {
     const standalone = loadRedisHaConfig({ env: { REDIS_URL: 'redis://h:6380/2' } }).connection;
-    const o = buildRedisOptions(standalone, 'writer', 'default', new StandaloneTopology(standalone).route());
+    const o = {
+      ...new StandaloneTopology(standalone).route(),
+      ...buildRedisOptions(standalone, 'writer', 'default'),
+    };
     expect(o).toMatchObject({ host: 'h', port: 6380, db: 2 });
     expect(o.Connector).toBeUndefined();
   });

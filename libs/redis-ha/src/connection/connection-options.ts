@@ -55,14 +55,14 @@ function roleOptions(config: ConnectionConfig, role: ConnectionRole): RedisOptio
 }
 
 /**
- * ioredis options for one connection of `role`, named `<clientName>:<name>` in `CLIENT LIST`. `route` is where it
- * goes, from the module's `Topology`: a host and port, or a `Connector` that finds the node itself.
+ * ioredis options for one connection of `role`, named `<clientName>:<name>` in `CLIENT LIST`: all but where it
+ * goes, which the module's `Topology` adds (a host and port, a `Connector` that finds the node itself, or a
+ * cluster's slot table).
  */
 export function buildRedisOptions(
   config: ConnectionConfig,
   role: ConnectionRole,
   name: string,
-  route: RedisOptions,
 ): RedisOptions {
   return {
     username: config.username,
@@ -75,6 +75,5 @@ export function buildRedisOptions(
     retryStrategy: reconnectDelay,
     reconnectOnError,
     ...roleOptions(config, role),
-    ...route,
   };
 }

@@ -1,13 +1,11 @@
 import { Logger, type Provider } from '@nestjs/common';
-import type { Cluster } from 'ioredis';
-import type Redis from 'ioredis';
 import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { DEFAULT_CONNECTION, READER_CONNECTION, REDIS_HA_CONFIG, getRedisToken } from '../redis-ha.constants';
 import { abandonStartup } from './abandon-startup';
 import { connectOrExplain } from './connect-or-explain';
 import type { ConnectionRole } from '../config/connection-role';
 import { RedisHaConnectionFactory } from './redis-ha-connection.factory';
-import { REDIS_HA_TOPOLOGY, type Topology } from '../topology/topology';
+import { REDIS_HA_TOPOLOGY, type RedisClient, type Topology } from '../topology/topology';
 
 function clientProvider(name: string, role: (config: RedisHaConfig) => ConnectionRole): Provider {
   return {
@@ -16,12 +14,9 @@ function clientProvider(name: string, role: (config: RedisHaConfig) => Connectio
       config: RedisHaConfig,
       factory: RedisHaConnectionFactory,
       topology: Topology,
-    ): Promise<Redis | Cluster> => {
+    ): Promise<RedisClient> => {
       // Cluster mode: an ioredis `Cluster` over every shard (same commands, routed per key).
-      const client =
-        config.connection.mode === 'cluster'
-          ? factory.createCluster(role(config), name)
-          : factory.create(role(config), name);
+      const client = factory.create(role(config), name);
       try {
         await connectOrExplain(client, config.connection, name, topology);
         await writesGoThrough(config, role(config), topology);

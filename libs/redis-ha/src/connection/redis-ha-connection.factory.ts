@@ -10,7 +10,7 @@ import { buildRedisOptions } from './connection-options';
 import { buildSentinelOptions } from '../topology/sentinel/sentinel-options';
 import type { ConnectionRole } from '../config/connection-role';
 import { RedisHaEvents } from '../events/redis-ha-events';
-import { REDIS_HA_TOPOLOGY, type Topology } from '../topology/topology';
+import { REDIS_HA_TOPOLOGY, isCluster, type RedisClient, type Topology } from '../topology/topology';
 import { enforceClusterDeadline } from './cluster-deadline';
 
 export type ClientHook = (
@@ -52,10 +52,14 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
   /**
    * ioredis options for `role`. For a caller that creates its own clients (BullMQ from connection options):
    * it owns and closes them. They carry the topology's route (in sentinel mode, the failover-aware `Connector`).
+   * Not in cluster mode, where a connection is a `Cluster` (`create()`), not options for one node.
    */
   options(role: ConnectionRole, name: string, overrides: RedisOptions = {}): RedisOptions {
     const route = this.topology.route(role);
-    return { ...buildRedisOptions(this.config.connection, role, name, route), ...overrides };
+    if (!route) {
+      throw new Error(`Connection "${name}" needs one node, and REDIS_MODE=cluster has none to give it`);
+    }
+    return { ...route, ...buildRedisOptions(this.config.connection, role, name), ...overrides };
   }
 
   /** Options for a direct connection to one sentinel (health checks). */
@@ -63,13 +67,23 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
     return { ...buildSentinelOptions(this.config.connection, sentinel), ...overrides };
   }
 
-  /** A client for `role`, owned by the factory and closed on application shutdown. Connects on first use. */
-  create(role: ConnectionRole, name: string, overrides: RedisOptions = {}): Redis {
-    if (this.topology.createCluster) {
-      throw new Error(`Connection "${name}" needs one node, and REDIS_MODE=cluster has none to give it`);
+  /**
+   * A client for `role` from the topology (one node's `Redis`, or a `Cluster` in cluster mode), owned by the
+   * factory and closed on application shutdown. Connects on first use. Every command of a writer, reader or
+   * producer is bounded by `REDIS_COMMAND_TIMEOUT_MS` (over all its tries, on a cluster).
+   */
+  create(role: ConnectionRole, name: string, overrides: RedisOptions = {}): RedisClient {
+    const { commandTimeout, ...options } = {
+      ...buildRedisOptions(this.config.connection, role, name),
+      ...overrides,
+    };
+    const client = this.topology.createClient(role, options);
+    if (isCluster(client)) {
+      if (commandTimeout) enforceClusterDeadline(client, commandTimeout);
+      watchConnection(client, name, role, this.events); // the same events; no socket of its own
+      this.clusters.push(client);
+      return client;
     }
-    const { commandTimeout, ...options } = this.options(role, name, overrides);
-    const client = new Redis(options);
     // Writes wait out a lost write lease (Sentinel); reads, blocking and Pub/Sub connections do not.
     const fence = role === 'writer' || role === 'producer' ? this.topology.writeFence : undefined;
     const expired = commandTimeout ? enforceCommandDeadline(client, commandTimeout, fence?.fence) : undefined;
@@ -80,17 +94,12 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
     return client;
   }
 
-  /**
-   * Cluster mode: a client over the whole cluster for `role`, owned by the factory like `create()`'s. Every
-   * command is bounded by `REDIS_COMMAND_TIMEOUT_MS` over all its tries (writers, readers and producers).
-   */
-  createCluster(role: ConnectionRole, name: string): Cluster {
-    const { commandTimeout, ...options } = this.options(role, name);
-    const cluster = this.topology.createCluster!(role, options);
-    if (commandTimeout) enforceClusterDeadline(cluster, commandTimeout);
-    watchConnection(cluster as unknown as Redis, name, role, this.events); // the same events; no socket of its own
-    this.clusters.push(cluster);
-    return cluster;
+  /** A one-node client for `role` (`create()`'s, refused in cluster mode where a connection spans the shards). */
+  createNode(role: ConnectionRole, name: string, overrides: RedisOptions = {}): Redis {
+    if (this.topology.kind === 'cluster') {
+      throw new Error(`Connection "${name}" needs one node, and REDIS_MODE=cluster has none to give it`);
+    }
+    return this.create(role, name, overrides) as Redis;
   }
 
   /** Runs `hook` on every client created so far and from now on (metrics instrument clients this way). */
@@ -114,7 +123,7 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
 }
 
 /** `quit()` within a bound, then `disconnect()`; listeners removed so nothing keeps the process alive. */
-export async function closeClient(client: Redis | Cluster, timeoutMs = QUIT_TIMEOUT_MS): Promise<void> {
+export async function closeClient(client: RedisClient, timeoutMs = QUIT_TIMEOUT_MS): Promise<void> {
   client.removeAllListeners('close'); // a planned close is not a lost connection
   if (client.status === 'ready') {
     let timer: NodeJS.Timeout | undefined;

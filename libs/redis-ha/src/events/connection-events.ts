@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { ConnectionRole } from '../config/connection-role';
 import { remoteEndpoint } from '../internals/ioredis';
 import { RedisHaEvents } from './redis-ha-events';
@@ -9,7 +9,7 @@ import { RedisHaEvents } from './redis-ha-events';
  * the dead master) are expected there and not echoed: the failover events say what happens.
  */
 export function watchConnection(
-  client: Redis,
+  client: Redis | Cluster,
   name: string,
   role: ConnectionRole,
   events: RedisHaEvents,
@@ -27,7 +27,7 @@ export function watchConnection(
     if (lostAt === undefined) return;
     const downtimeMs = Date.now() - lostAt;
     lostAt = undefined;
-    const remote = remoteEndpoint(client);
+    const remote = client instanceof Cluster ? undefined : remoteEndpoint(client); // a cluster has no one node
     const address = remote ? { host: remote.host, port: remote.port ?? 0 } : null;
     events.emit({ type: 'connection-restored', connection: name, role, address, downtimeMs, at: new Date() });
   });

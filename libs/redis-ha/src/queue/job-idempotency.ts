@@ -97,7 +97,7 @@ export class JobIdempotency {
 
   private redis(): Redis {
     // A writer connection without the application's keyPrefix: the marks live next to the queue keys.
-    this.client ??= this.factory.create('writer', 'queue:idempotency', { keyPrefix: undefined });
+    this.client ??= this.factory.createNode('writer', 'queue:idempotency', { keyPrefix: undefined });
     return this.client;
   }
 }

@@ -64,7 +64,7 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
           `REDIS_COMMAND_TIMEOUT_MS: ${effective} must be at least QUEUE_DURABLE_TIMEOUT_MS + ${WAIT_MARGIN_MS} (${settings.durableTimeoutMs + WAIT_MARGIN_MS}) for queue "${name}" (or set QUEUE_ADD_TIMEOUT_MS), or a durable add's WAIT is cut`,
         ]);
       }
-      const producer = factory.create('producer', `queue:${name}`, { ...connect, ...addTimeout });
+      const producer = factory.createNode('producer', `queue:${name}`, { ...connect, ...addTimeout });
       const queue = new RedisHaQueue(
         name,
         {

@@ -1,9 +1,16 @@
-import type { Cluster, RedisOptions } from 'ioredis';
+import { Cluster, type RedisOptions } from 'ioredis';
 import type { HostPort } from '../config/connection.config';
 import type { ConnectionRole } from '../config/connection-role';
 import type Redis from 'ioredis';
 import type { RedisHaConnectionError } from '../errors/redis-ha-connection.error';
 import type { SendFence } from '../internals/ioredis';
+
+/** What the library's connections are: one node's client, or (cluster mode) a client over every shard. */
+export type RedisClient = Redis | Cluster;
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return client instanceof Cluster;
+}
 
 /** Injection token of the module's `Topology`. */
 export const REDIS_HA_TOPOLOGY = 'REDIS_HA:TOPOLOGY';
@@ -47,10 +54,17 @@ export interface WriteFence {
 export interface Topology {
   readonly kind: TopologyDescription['kind'];
   /**
-   * The part of a connection's ioredis options that says where it goes: `host`/`port`, or a `Connector` that
-   * resolves the node itself (and rides inside the options BullMQ turns into its own clients).
+   * A client for `role`: `options` are what every node connection of it gets (credentials, TLS, name, timeouts,
+   * offline queue); the topology adds where it goes. A `Redis` for standalone and sentinel (at `route(role)`), a
+   * `Cluster` over every shard in cluster mode. The connection factory bounds, watches and owns what it returns.
    */
-  route(role: ConnectionRole): RedisOptions;
+  createClient(role: ConnectionRole, options: RedisOptions): RedisClient;
+  /**
+   * The part of a one-node connection's ioredis options that says where it goes: `host`/`port`, or a `Connector`
+   * that resolves the node itself (and rides inside the options BullMQ turns into its own clients). Undefined in
+   * cluster mode, where no one node serves a connection.
+   */
+  route(role: ConnectionRole): RedisOptions | undefined;
   /**
    * Why a connection could not start, when the node's own errors do not say (no sentinel answered, unknown
    * master name, ...): an error naming the setting to fix, or undefined to fall back to the generic message.
@@ -64,11 +78,6 @@ export interface Topology {
   describe(): TopologyDescription;
   /** Holds writes while the topology cannot vouch for the master (Sentinel's write lease); absent otherwise. */
   readonly writeFence?: WriteFence;
-  /**
-   * Cluster only: a client over the whole cluster for `role`, `options` being what one node connection gets
-   * (credentials, TLS, name). Topologies without it route plain ioredis clients with `route()`.
-   */
-  createCluster?(role: ConnectionRole, options: RedisOptions): Cluster;
   /** Stops following the topology (subscriptions, timers). Idempotent. */
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ const config = (env: Record<string, string> = {}) =>
 
 function optionsFor(role: ConnectionRole, env?: Record<string, string>) {
   const connection = config(env);
-  return buildClusterOptions(connection, role, buildRedisOptions(connection, role, 'default', {}));
+  return buildClusterOptions(connection, role, buildRedisOptions(connection, role, 'default'));
 }
 
 describe('ioredis Cluster options', () => {

@@ -10,7 +10,7 @@ function setup() {
   const seen: RedisHaEvent[] = [];
   events.events$.subscribe((event) => seen.push(event));
   const topology = new ClusterTopology(config, events);
-  const cluster = topology.createCluster('writer', {});
+  const cluster = topology.createClient('writer', {});
   const refresh = (ranges: Array<[number, number, ...string[]]>) => {
     const slots: string[][] = [];
     for (const [first, last, ...nodes] of ranges) for (let s = first; s <= last; s++) slots[s] = nodes;

@@ -61,12 +61,12 @@ export class ClusterTopology implements Topology {
     private readonly events: RedisHaEvents,
   ) {}
 
-  /** Not used: cluster connections are made by `createCluster`. */
-  route(): RedisOptions {
-    return {};
+  /** No one node serves a connection: every client is a `Cluster` (`createClient`). */
+  route(): undefined {
+    return undefined;
   }
 
-  createCluster(role: ConnectionRole, options: RedisOptions): Cluster {
+  createClient(role: ConnectionRole, options: RedisOptions): Cluster {
     const cluster = new Cluster(this.config.clusterNodes, buildClusterOptions(this.config, role, options));
     cluster.on('refresh', () => this.learn(cluster));
     closeDroppedNodes(cluster);

@@ -78,6 +78,11 @@ export class SentinelTopology implements Topology {
     return this;
   }
 
+  /** Options may override the route (the cache's replica reader passes `replicaRoute()`). */
+  createClient(role: ConnectionRole, options: RedisOptions): Redis {
+    return new Redis({ ...this.route(role), ...options });
+  }
+
   /** Writers follow the master; a reader goes to a replica unless `REDIS_READ_FROM=master`. */
   route(role: ConnectionRole): RedisOptions {
     const readsReplicas = role === 'reader' && this.conn.readFrom !== 'master';

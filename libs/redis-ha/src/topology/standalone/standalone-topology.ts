@@ -1,6 +1,7 @@
-import type { RedisOptions } from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import type { ConnectionConfig } from '../../config/connection.config';
 import type { RedisHaConnectionError } from '../../errors/redis-ha-connection.error';
+import type { ConnectionRole } from '../../config/connection-role';
 import type { Topology, TopologyDescription } from '../topology';
 
 /** One Redis at a fixed address (`REDIS_URL` / `REDIS_HOST`): nothing to follow, every role goes there. */
@@ -8,6 +9,10 @@ export class StandaloneTopology implements Topology {
   readonly kind = 'standalone';
 
   constructor(private readonly config: ConnectionConfig) {}
+
+  createClient(_role: ConnectionRole, options: RedisOptions): Redis {
+    return new Redis({ ...this.route(), ...options });
+  }
 
   route(): RedisOptions {
     return { host: this.config.host, port: this.config.port };
