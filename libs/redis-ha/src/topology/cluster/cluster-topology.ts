@@ -13,12 +13,13 @@ const AUTH = /WRONGPASS|NOAUTH|invalid username-password|AUTH failed/i;
 
 /**
  * How long a node connection the cluster dropped (its node no longer serves a slot) may take to close. ioredis
- * only half-closes it: a healthy node closes at once, answering what it had; a hung primary never does, and its
- * unanswered commands would wait for it to wake (measured: 2.1 s after the promotion was known). Then the socket
- * is destroyed, which fails them as "Connection is closed" and the cluster sends them to the promoted replica.
- * Safe for writes: the old primary, once awake, learns it was replaced and resyncs, discarding what it ran.
+ * only half-closes it: a healthy node closes at once, answering what it had (a replica answers in ~1 ms here, a
+ * demoted primary with MOVED); a hung primary never does, and its unanswered commands would wait for it to wake
+ * (measured: 2.1 s after the promotion was known). Then the socket is destroyed, which fails them as
+ * "Connection is closed" and the cluster sends them to the promoted replica. Safe for writes: the old primary,
+ * once awake, learns it was replaced and resyncs, discarding what it ran.
  */
-const DROPPED_NODE_CLOSE_MS = 100;
+const DROPPED_NODE_CLOSE_MS = 50;
 
 /**
  * Closes, after `DROPPED_NODE_CLOSE_MS`, the node connections `cluster` dropped from its pool at a refresh.
