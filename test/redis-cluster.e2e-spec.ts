@@ -3,12 +3,13 @@ import type { Cluster } from 'ioredis';
 import { RedisHaEvents, getRedisToken, READER_CONNECTION, type RedisHaEvent } from '@app/redis-ha';
 import { RedisHaCacheModule } from '@app/redis-ha/cache';
 import { LocalRedisCluster } from '../tools/cluster/redis-cluster';
+import { primaryOfSlotIn } from '../tools/cluster/redis-cluster-nodes';
 import { startHaApp } from './helpers/ha-app';
-import { ShardLoad, keysPerShard } from './helpers/shard-load';
+import { ShardLoad, keysInSlots, keysPerShard } from './helpers/shard-load';
 
 /**
  * The core on a real Redis Cluster: 3 primaries + 3 replicas from redis/redis-cluster.conf, cluster-node-timeout
- * 2000 ms, ports 27950-27957. The writer writes every 5 ms to 4 keys per shard (a loop per key) through each
+ * 2000 ms, ports 27950-27955 (27956-27957: the shard the last test adds). The writer writes every 5 ms to 4 keys per shard (a loop per key) through each
  * fault; the promotion time is measured on the nodes (the replica's ROLE, polled every 10 ms).
  */
 describe('Redis Cluster: connections through shard failovers', () => {
@@ -156,4 +157,46 @@ describe('Redis Cluster: connections through shard failovers', () => {
       startHaApp({ env: { ...env, REDIS_PASSWORD: 'wrong', REDIS_CONNECT_TIMEOUT_MS: '1000' } }),
     ).rejects.toThrow(/REDIS_USERNAME \/ REDIS_PASSWORD/);
   });
+
+  // Last: it leaves the cluster with 4 shards.
+  it('adding a shard and moving 500 slots to it under load: 0 failed, 0 lost (MOVED and ASK followed)', async () => {
+    // redis-cli takes each primary's share from the low end of its slots: keys there move, the others stay.
+    const moving = await keysInSlots(
+      cluster,
+      'reshard',
+      [
+        [0, 150],
+        [5461, 5611],
+        [10923, 11073],
+      ],
+      4,
+    );
+    const load = new ShardLoad(writer, [...moving, ...(await keysPerShard(cluster, 'resharding', 2))]);
+    load.start();
+    const started = Date.now();
+    const { primaryPort } = await cluster.addShard(500).catch(async (err) => {
+      await load.stop();
+      throw err;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // writes after the last slot moved
+    await load.stop();
+    const figures = await load.figures(writer, -1, started, started);
+    const nodes = await cluster.nodes();
+    const moved = moving.filter(
+      ({ key }) => primaryOfSlotIn(nodes, cluster.slotOf(key))?.port === primaryPort,
+    );
+    const asking = Number(/cmdstat_asking:calls=(\d+)/.exec(await adminInfo(cluster, primaryPort))?.[1] ?? 0);
+    process.stdout.write(
+      `cluster reshard: ${JSON.stringify(figures)}, ${moved.length} of ${moving.length} loaded keys moved, ` +
+        `ASKING ${asking}, ${Date.now() - started} ms\n`,
+    );
+    expect(moved.length).toBeGreaterThan(0); // the load did write to slots while they moved
+    expect(figures).toMatchObject({ failed: 0, errors: {}, lostAcked: 0 });
+    expect(figures.writes).toBeGreaterThan(1000);
+  });
 });
+
+async function adminInfo(cluster: LocalRedisCluster, port: number): Promise<string> {
+  const admin = cluster.admin(port);
+  return ((await admin.info('commandstats').finally(() => admin.disconnect())) as string) ?? '';
+}

@@ -1,5 +1,6 @@
 import type { Cluster } from 'ioredis';
 import type { LocalRedisCluster } from '../../tools/cluster/redis-cluster';
+import { primaryOfSlotIn, slotOf } from '../../tools/cluster/redis-cluster-nodes';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One key of the load and the primary (port) that served it when the load started. */
@@ -106,15 +107,40 @@ export async function keysPerShard(
   tag: string,
   perShard = 4,
 ): Promise<ShardKey[]> {
-  const primaries = (await cluster.nodes()).filter((n) => n.role === 'master' && n.slots.length > 0);
+  const nodes = await cluster.nodes(); // once: each key's shard is then looked up locally
+  const primaries = nodes.filter((n) => n.role === 'master' && n.slots.length > 0);
   const count = new Map<number, number>();
   const keys: ShardKey[] = [];
   for (let n = 0; keys.length < primaries.length * perShard; n++) {
     const key = `app:${tag}:${n}`;
-    const shard = await cluster.primaryOfSlot(cluster.slotOf(key));
+    const shard = primaryOfSlotIn(nodes, slotOf(key))!.port;
     if ((count.get(shard) ?? 0) >= perShard) continue;
     count.set(shard, (count.get(shard) ?? 0) + 1);
     keys.push({ key, shard });
+  }
+  return keys;
+}
+
+/**
+ * `perRange` keys in each of `ranges` (inclusive slot ranges), tagged with the primary serving them now: for a
+ * load on the slots a reshard is about to move.
+ */
+export async function keysInSlots(
+  cluster: LocalRedisCluster,
+  tag: string,
+  ranges: ReadonlyArray<[number, number]>,
+  perRange: number,
+): Promise<ShardKey[]> {
+  const nodes = await cluster.nodes();
+  const keys: ShardKey[] = [];
+  for (const [first, last] of ranges) {
+    for (let n = 0, found = 0; found < perRange; n++) {
+      const key = `app:${tag}:${first}:${n}`;
+      const slot = slotOf(key);
+      if (slot < first || slot > last) continue;
+      keys.push({ key, shard: primaryOfSlotIn(nodes, slot)!.port });
+      found++;
+    }
   }
   return keys;
 }
