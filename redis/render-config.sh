@@ -8,6 +8,8 @@
 #   render-config.sh sentinel <announce-host>   sentinel (sentinel.conf)
 #   render-config.sh auto     <announce-host>   master if <announce-host> is REDIS_MASTER_HOST, else replica
 #                                               (one command for every pod of a StatefulSet)
+#   render-config.sh cluster  <announce-host>   a Redis Cluster node (redis-cluster.conf); the cluster is formed
+#                                               afterwards by cluster-create.sh
 #
 # REDIS_MASTER_HOST (default redis-1, the committed files' name) is the initial master's host name; the
 # first render writes it into `replicaof` and `sentinel monitor` (k8s: redis-0.redis.<namespace>.svc...).
@@ -24,7 +26,7 @@
 # REDIS_RENDER_ONLY=1 renders and prints the command instead of running it (debugging, tests).
 set -eu
 
-usage='usage: render-config.sh master|replica|sentinel|auto <announce-host>'
+usage='usage: render-config.sh master|replica|sentinel|auto|cluster <announce-host>'
 role=${1:?$usage}
 host=${2:?$usage}
 master_host=${REDIS_MASTER_HOST:-redis-1}
@@ -78,6 +80,29 @@ case "$role" in
     } >> "$conf"
     set -- redis-server "$conf"
     ;;
+  cluster)
+    # nodes.conf (ids, epochs, slots) is the node's own file next to this one; only redis.conf is rendered.
+    conf="$data/redis.conf"
+    [ -f "$conf" ] || cp "$src/redis-cluster.conf" "$conf"
+    set_dir "$conf"
+    mkdir -p "$acl_dir"
+    render_users "$src/users.acl" > "$acl_dir/users.acl"
+    chmod 644 "$acl_dir/users.acl"
+    drop "$conf" 'aclfile '
+    drop "$conf" 'masterauth '
+    drop "$conf" 'cluster-announce-hostname '
+    drop "$conf" 'cluster-preferred-endpoint-type '
+    {
+      printf 'aclfile %s\n' "$acl_dir/users.acl"
+      printf 'masterauth %s\n' "$REDIS_ACL_REPLICATOR_PASSWORD"
+      # Clients are given this name (MOVED, CLUSTER SLOTS), not the container's IP, which changes when it is
+      # recreated. The nodes still reach each other by IP (the cluster bus of Redis 7.0 has no host names),
+      # learned from their own connections: nothing is NATed between containers or pods.
+      printf 'cluster-announce-hostname %s\n' "$host"
+      printf 'cluster-preferred-endpoint-type hostname\n'
+    } >> "$conf"
+    set -- redis-server "$conf"
+    ;;
   sentinel)
     conf="$data/sentinel.conf"
     if [ -f "$conf" ]; then
@@ -97,7 +122,7 @@ case "$role" in
     set -- redis-server "$conf" --sentinel
     ;;
   *)
-    echo "render-config.sh: unknown role '$role' (master, replica or sentinel)" >&2
+    echo "render-config.sh: unknown role '$role' (master, replica, sentinel, auto or cluster)" >&2
     exit 2
     ;;
 esac

@@ -33,6 +33,7 @@ interface Service {
   healthcheck?: { test: string[] };
   restart?: string;
   profiles?: string[];
+  depends_on?: Record<string, { condition: string }> | string[];
 }
 interface Compose {
   services: Record<string, Service>;
@@ -88,21 +89,121 @@ describe('docker-compose.redis-ha.yml', () => {
     compose = load(stdout) as Compose;
   });
 
-  it('validates with `docker-compose config`, also with the monitoring profile', async () => {
-    const profile = await run(
-      'docker-compose',
-      ['-f', COMPOSE_FILE, '--profile', 'monitoring', 'config', '--services'],
-      { cwd: ROOT },
-    );
-    expect(profile.stdout.split('\n').filter(Boolean).sort()).toEqual(
-      [
-        ...['redis-1', 'redis-2', 'redis-3', 'sentinel-1', 'sentinel-2', 'sentinel-3'],
-        ...['redis-exporter-1', 'redis-exporter-2', 'redis-exporter-3'],
-        ...['sentinel-exporter-1', 'sentinel-exporter-2', 'sentinel-exporter-3', 'prometheus', 'grafana'],
-      ].sort(),
-    );
+  const clusterNodes = [1, 2, 3, 4, 5, 6].map((n) => `redis-cluster-${n}`);
+
+  it('validates with `docker-compose config`, also with the monitoring and cluster profiles', async () => {
+    for (const name of ['monitoring', 'cluster']) {
+      const profile = await run(
+        'docker-compose',
+        ['-f', COMPOSE_FILE, '--profile', name, 'config', '--services'],
+        {
+          cwd: ROOT,
+        },
+      );
+      // docker-compose 1.x lists every service whatever the profile; `profiles` below says what starts
+      expect(profile.stdout.split('\n').filter(Boolean).sort()).toEqual(
+        [
+          ...['redis-1', 'redis-2', 'redis-3', 'sentinel-1', 'sentinel-2', 'sentinel-3'],
+          ...['redis-exporter-1', 'redis-exporter-2', 'redis-exporter-3'],
+          ...['sentinel-exporter-1', 'sentinel-exporter-2', 'sentinel-exporter-3', 'prometheus', 'grafana'],
+          ...[...clusterNodes, 'redis-cluster-create', 'sample-cluster'],
+        ].sort(),
+      );
+    }
     const monitoring = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('monitoring'));
     expect(monitoring).toHaveLength(8);
+  });
+
+  it('starts only the Sentinel topology by default: the cluster services need `--profile cluster`', () => {
+    const byDefault = Object.keys(compose.services).filter((name) => !compose.services[name].profiles);
+    expect(byDefault.sort()).toEqual([...redisServices, ...sentinelServices].sort());
+    const cluster = Object.keys(compose.services).filter((n) =>
+      compose.services[n].profiles?.includes('cluster'),
+    );
+    expect(cluster.sort()).toEqual([...clusterNodes, 'redis-cluster-create', 'sample-cluster'].sort());
+    for (const name of cluster) expect(compose.services[name].profiles).toEqual(['cluster']);
+    for (const name of byDefault) {
+      const deps = compose.services[name].depends_on ?? [];
+      for (const dep of Array.isArray(deps) ? deps : Object.keys(deps)) expect(byDefault).toContain(dep);
+    }
+  });
+
+  it('runs 6 Redis Cluster nodes rendered from redis-cluster.conf (cluster-enabled, node timeout 2000)', async () => {
+    const conf = readCommitted('redis-cluster.conf');
+    expect(first(conf, 'cluster-enabled')).toEqual(['yes']);
+    expect(first(conf, 'cluster-node-timeout')).toEqual(['2000']);
+    expect(first(conf, 'cluster-require-full-coverage')).toEqual(['no']);
+    const dir = mkdtempSync(join(tmpdir(), 'compose-cluster-'));
+    try {
+      for (const name of clusterNodes) {
+        const node = compose.services[name];
+        expect(node.entrypoint).toEqual(['sh', '/usr/local/etc/redis-ha/render-config.sh']);
+        expect(node.command).toEqual(['cluster', name]); // announces its service name
+        expect(mounts(node)).toContainEqual({
+          source: join(ROOT, 'redis'),
+          target: '/usr/local/etc/redis-ha',
+          readOnly: true,
+        });
+        const data = mounts(node).find((v) => v.target === first(conf, 'dir')![0]);
+        expect(data && compose.volumes[data.source]).toBeDefined();
+        expect(ports(node).map(([, , target]) => target)).toEqual([Number(first(conf, 'port')![0])]);
+        expect(Object.keys(node.environment!).sort()).toEqual(ACL_USERS.map(passwordVariable).sort());
+        // admin, with the password kept out of redis-cli's command line
+        expect(node.healthcheck?.test.join(' ')).toMatch(
+          /REDISCLI_AUTH="\$+REDIS_ACL_ADMIN_PASSWORD" redis-cli --user admin ping/,
+        );
+        expect(node.healthcheck?.test.join(' ')).not.toMatch(/--pass|-a /);
+        // what the container's entrypoint renders from the service's own command
+        await run('sh', [join(REDIS_CONFIG_DIR, 'render-config.sh'), ...node.command!], {
+          env: {
+            PATH: process.env.PATH,
+            REDIS_RENDER_ONLY: '1',
+            REDIS_DATA_DIR: join(dir, name),
+            REDIS_ACL_DIR: join(dir, name),
+          },
+        });
+        const rendered = readFileSync(join(dir, name, 'redis.conf'), 'utf8');
+        expect(first(rendered, 'cluster-enabled')).toEqual(['yes']);
+        expect(first(rendered, 'cluster-node-timeout')).toEqual(['2000']);
+        expect(first(rendered, 'cluster-announce-hostname')).toEqual([name]);
+        expect(first(rendered, 'cluster-preferred-endpoint-type')).toEqual(['hostname']);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(
+      new Set(clusterNodes.map((n) => mounts(compose.services[n]).find((m) => m.target === '/data')!.source))
+        .size,
+    ).toBe(6);
+  });
+
+  it('forms the cluster once from all six nodes with --cluster-replicas 1, then starts the sample app on it', () => {
+    const port = Number(first(readCommitted('redis-cluster.conf'), 'port')![0]);
+    const create = compose.services['redis-cluster-create'];
+    expect(create.entrypoint).toEqual(['sh', '/usr/local/etc/redis-ha/cluster-create.sh']);
+    expect(create.command).toEqual(clusterNodes.map((n) => `${n}:${port}`));
+    expect(create.environment).toMatchObject({ CLUSTER_REPLICAS: '1' });
+    expect(create.restart).toBe('no');
+    expect(create.depends_on).toEqual(
+      Object.fromEntries(clusterNodes.map((n) => [n, { condition: 'service_healthy' }])),
+    );
+    const script = readCommitted('cluster-create.sh');
+    expect(script).toMatch(/--cluster create \$addresses --cluster-replicas "\$replicas" --cluster-yes/);
+    expect(script).toMatch(/^replicas=\$\{CLUSTER_REPLICAS:-1\}$/m);
+
+    const app = compose.services['sample-cluster'];
+    expect(app.depends_on).toEqual({
+      'redis-cluster-create': { condition: 'service_completed_successfully' },
+    });
+    expect(app.environment).toMatchObject({
+      REDIS_MODE: 'cluster',
+      REDIS_CLUSTER_NODES: clusterNodes.map((n) => `${n}:${port}`).join(','),
+      REDIS_USERNAME: 'app',
+      REDIS_PASSWORD: devPassword('app'),
+    });
+    expect(Object.keys(app.environment!).filter((k) => k.startsWith('REDIS_SENTINEL'))).toEqual([]);
+    const appLine = /^user app .*$/m.exec(acl)![0];
+    expect(appLine).toContain(`~${app.environment!.REDIS_KEY_PREFIX}*`);
   });
 
   const redisServices = ['redis-1', 'redis-2', 'redis-3'];
@@ -291,6 +392,60 @@ describe('redis/render-config.sh (the containers entrypoint) on real processes',
     await expect(query(27080, admin, 'INFO', 'replication')).resolves.toMatch(
       /slave0:ip=node-b,port=27081,state=online/,
     );
+  });
+
+  it('renders Redis Cluster nodes that cluster-create.sh forms once (3 primaries + 3 replicas) and leaves alone after', async () => {
+    // 21190-21195: their bus ports (+10000) stay below Linux's ephemeral range, as cluster-create.sh's MEET assumes
+    const nodePorts = [21190, 21191, 21192, 21193, 21194, 21195];
+    for (const [i, port] of nodePorts.entries()) {
+      await render('cluster', `cnode-${i}`);
+      startRedis(join(dir, `cnode-${i}`, 'redis.conf'), port);
+    }
+    const create = () =>
+      run('sh', [join(REDIS_CONFIG_DIR, 'cluster-create.sh'), ...nodePorts.map((p) => `127.0.0.1:${p}`)], {
+        env: { PATH: process.env.PATH, ...passwords, CLUSTER_CREATE_TIMEOUT_S: '20' },
+      });
+    const admin = { username: 'admin', password: passwords.REDIS_ACL_ADMIN_PASSWORD };
+    const nodes = async () =>
+      ((await query(nodePorts[0], admin, 'CLUSTER', 'NODES')) as string)
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '))
+        .map(([id, address, flags, master, , , , , ...slots]) => ({ id, address, flags, master, slots }))
+        .sort((a, b) => a.address.localeCompare(b.address));
+
+    const formed = await create();
+    expect(formed.stdout).toMatch(/cluster_state:ok on every node/);
+    // gossip spreads who replicates whom within a few pings
+    await poll(
+      'three primaries with one replica each',
+      async () => {
+        const all = await nodes();
+        const primaries = all.filter((n) => n.flags.includes('master'));
+        const replicas = all.filter((n) => n.flags.includes('slave'));
+        return (
+          primaries.length === 3 &&
+          primaries.every((p) => p.slots.length > 0 && replicas.filter((r) => r.master === p.id).length === 1)
+        );
+      },
+      10_000,
+    );
+    const before = await nodes();
+    // each node announces the name it was rendered with (what clients are given)
+    expect(before.map((n) => n.address.split(',')[1]).sort()).toEqual(nodePorts.map((_, i) => `cnode-${i}`));
+    const app = { username: 'app', password: passwords.REDIS_ACL_APP_PASSWORD };
+    const slots = (await query(nodePorts[0], app, 'CLUSTER', 'SLOTS')) as [
+      number,
+      number,
+      [string, number],
+    ][];
+    expect(slots.map(([, , [host]]) => host).every((h) => /^cnode-\d$/.test(h))).toBe(true);
+
+    const again = await create();
+    expect(again.stdout).toMatch(/already formed/);
+    expect(again.stdout).not.toMatch(/Performing hash slots allocation/);
+    const after = await nodes();
+    expect(after.map(({ id, slots: s }) => [id, s])).toEqual(before.map(({ id, slots: s }) => [id, s]));
   });
 
   it('renders a sentinel once, then re-applies secrets and announce name on every start', async () => {
