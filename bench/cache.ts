@@ -24,6 +24,7 @@ import { RedisHaCache, RedisHaCacheModule } from '@app/redis-ha/cache';
 import { RedisHaModule } from '@app/redis-ha';
 import { RedisHaHealthModule } from '@app/redis-ha/health';
 import { LocalCluster } from '../tools/cluster/local-cluster';
+import { measureOps, median, sleep } from './lib/stats';
 
 const BASE_PORT = 27620;
 const IN_FLIGHT = 50;
@@ -45,9 +46,6 @@ const MEASURE_MS = 8000;
 
 /** Workers run like the bench itself (`npm run bench:cache` = ts-node, which emits the decorator metadata Nest needs). */
 const TS_NODE = ['-r', 'ts-node/register/transpile-only'];
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
  * The core, the cache and the health feature's indicators and metrics (no endpoints): its per-command
@@ -71,18 +69,9 @@ let lastCpuPerOp = 0;
 
 /** Calls `op` with IN_FLIGHT calls outstanding for `ms`; returns ops/s. */
 async function opsPerSec(ms: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  let done = 0;
-  const end = performance.now() + ms;
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async (_, worker) => {
-      for (let i = worker; performance.now() < end; i += IN_FLIGHT, done++) await op(i);
-    }),
-  );
-  const used = process.cpuUsage(cpu);
-  lastCpuPerOp = (used.user + used.system) / done;
-  return done / ((performance.now() - started) / 1000);
+  const { opsPerSec: ops, cpuUsPerOp } = await measureOps(ms, IN_FLIGHT, op);
+  lastCpuPerOp = cpuUsPerOp;
+  return ops;
 }
 
 async function throughput(cluster: LocalCluster, env: Record<string, string>) {

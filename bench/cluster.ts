@@ -23,7 +23,7 @@ import { Cluster } from 'ioredis';
 import { RedisHaModule, getRedisToken } from '@app/redis-ha';
 import { LocalRedisCluster } from '../tools/cluster/redis-cluster';
 import { ShardLoad, keysPerShard } from '../test/helpers/shard-load';
-import { median, note, printResult, round, runBench, sleep } from './lib/stats';
+import { measureOps, median, note, printResult, round, runBench, sleep } from './lib/stats';
 
 const BASE_PORT = 27930;
 const IN_FLIGHT = 50;
@@ -33,15 +33,7 @@ const KEYS_PER_SHARD = 4;
 const VALUE = 'v'.repeat(100);
 
 async function opsPerSec(ms: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  let done = 0;
-  const started = performance.now();
-  const end = started + ms;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async (_, worker) => {
-      for (let i = worker; performance.now() < end; i += IN_FLIGHT, done++) await op(i);
-    }),
-  );
-  return done / ((performance.now() - started) / 1000);
+  return (await measureOps(ms, IN_FLIGHT, op)).opsPerSec;
 }
 
 async function throughput(library: Cluster, raw: Cluster) {

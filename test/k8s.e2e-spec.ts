@@ -10,6 +10,16 @@ import {
   sha256,
 } from '../tools/cluster/cluster-config';
 
+/** kubectl is not part of the project's setup (no cluster here); where it is installed, kustomize builds are proven. */
+const kubectl = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 /**
  * k8s/ has no cluster to run on here: every manifest is parsed and the references between them (names,
  * labels, selectors, ports, ConfigMap and Secret keys, probes) are checked against each other, against
@@ -294,14 +304,6 @@ describe('k8s/ manifests', () => {
     expect(appLine).toContain(`~${env.REDIS_KEY_PREFIX.value}*`);
   });
 
-  const kubectl = (() => {
-    try {
-      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
   // kubectl is not part of the project's setup (no cluster here); where it is installed, prove kustomize builds.
   (kubectl ? it : it.skip)(
     `builds with kubectl kustomize${kubectl ? '' : ' (skipped: kubectl is not installed)'}`,
@@ -523,14 +525,6 @@ describe('k8s/cluster/ manifests (Redis Cluster)', () => {
     });
   });
 
-  const kubectl = (() => {
-    try {
-      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
   (kubectl ? it : it.skip)(
     `builds with kubectl kustomize, the patch giving the env computed above${kubectl ? '' : ' (skipped: kubectl is not installed)'}`,
     () => {

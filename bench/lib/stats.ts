@@ -37,3 +37,28 @@ export function runBench(main: () => Promise<void>): void {
     },
   );
 }
+
+/**
+ * `inFlight` loops calling `op(i)` (each loop its own `i`s) for `ms`: calls per second, and the CPU time this
+ * process spent per call (µs), which is steadier than ops/s on a shared machine.
+ */
+export async function measureOps(
+  ms: number,
+  inFlight: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<{ opsPerSec: number; cpuUsPerOp: number }> {
+  let done = 0;
+  const started = performance.now();
+  const end = started + ms;
+  const cpu = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: inFlight }, async (_, worker) => {
+      for (let i = worker; performance.now() < end; i += inFlight, done++) await op(i);
+    }),
+  );
+  const used = process.cpuUsage(cpu);
+  return {
+    opsPerSec: done / ((performance.now() - started) / 1000),
+    cpuUsPerOp: (used.user + used.system) / done,
+  };
+}
