@@ -158,6 +158,43 @@ describe('Redis Cluster: connections through shard failovers', () => {
     ).rejects.toThrow(/REDIS_USERNAME \/ REDIS_PASSWORD/);
   });
 
+  it('REDIS_NAT_MAP: nodes that announce names the app cannot resolve are reached through the map', async () => {
+    // As behind NAT or in Kubernetes: CLUSTER SLOTS names each node by a host name only the cluster's network knows.
+    const ports = (await cluster.nodes()).map((n) => n.port);
+    const announced = (port: number) => `node-${port}.redis-ha.invalid`;
+    const announce = async (type: 'hostname' | 'ip') => {
+      for (const port of ports) {
+        const admin = cluster.admin(port);
+        await admin
+          .config('SET', 'cluster-announce-hostname', type === 'ip' ? '' : announced(port))
+          .then(() => admin.config('SET', 'cluster-preferred-endpoint-type', type))
+          .finally(() => admin.disconnect());
+      }
+    };
+    const keys = await keysPerShard(cluster, 'nat', 1);
+    await announce('hostname');
+    try {
+      const env = { ...cluster.env(), REDIS_COMMAND_TIMEOUT_MS: '1000', REDIS_CONNECT_TIMEOUT_MS: '3000' };
+      // Startup fails naming the setting: the seeds answer, the nodes they announce cannot be reached.
+      await expect(startHaApp({ env })).rejects.toThrow(/announced host:port .*REDIS_NAT_MAP/s);
+      const natMap = ports.map((port) => `${announced(port)}:${port}=127.0.0.1:${port}`).join(',');
+      const mapped = await startHaApp({ env: { ...env, REDIS_NAT_MAP: natMap } });
+      try {
+        const client = mapped.get<Cluster>(getRedisToken());
+        for (const { key } of keys) expect(await client.set(key, 'mapped')).toBe('OK');
+        expect(client.nodes('master').map((n) => n.options.host)).toEqual([
+          '127.0.0.1',
+          '127.0.0.1',
+          '127.0.0.1',
+        ]);
+      } finally {
+        await mapped.close();
+      }
+    } finally {
+      await announce('ip');
+    }
+  });
+
   // Last: it leaves the cluster with 4 shards.
   it('adding a shard and moving 500 slots to it under load: 0 failed, 0 lost (MOVED and ASK followed)', async () => {
     // redis-cli takes each primary's share from the low end of its slots: keys there move, the others stay.

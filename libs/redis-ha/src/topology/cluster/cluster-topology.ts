@@ -10,6 +10,8 @@ import { buildClusterOptions } from './cluster-options';
 import { hostPort, primaryMoves, shardsOf } from './cluster-shards';
 
 const AUTH = /WRONGPASS|NOAUTH|invalid username-password|AUTH failed/i;
+/** A node the seeds announced (in `CLUSTER SLOTS`) by a name DNS does not know: behind NAT, or a pod's name. */
+const UNRESOLVED = /(?:ENOTFOUND|EAI_AGAIN) (\S+)/;
 
 /**
  * How long a node connection the cluster dropped (its node no longer serves a slot) may take to close. ioredis
@@ -114,6 +116,14 @@ export class ClusterTopology implements Topology {
       return new RedisHaConnectionError(
         `${prefix} the cluster nodes refused the credentials of ${who}`,
         'REDIS_USERNAME / REDIS_PASSWORD',
+      );
+    }
+    const unresolved = this.nodeErrors.map((err) => UNRESOLVED.exec(err.message)?.[1]).find(Boolean);
+    if (unresolved) {
+      return new RedisHaConnectionError(
+        `${prefix} the cluster names its nodes by addresses this app cannot resolve (${unresolved}); map each ` +
+          `announced host:port to one the app reaches`,
+        'REDIS_NAT_MAP',
       );
     }
     const last = this.nodeErrors.at(-1)?.message ?? 'no answer';
