@@ -1,85 +1,25 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { RedisHaConnectionError, getRedisToken } from '@app/redis-ha';
 import { startHaApp } from './helpers/ha-app';
+import { makeTlsMaterial, type TlsFiles } from '../tools/cluster/tls-material';
 
 const TLS_PORT = 27140;
 const dir = mkdtempSync(join(tmpdir(), 'redis-ha-tls-'));
-const file = (name: string) => join(dir, name);
 
-/** A throwaway CA and a server certificate for 127.0.0.1, made with openssl. */
-function makeCertificates(): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=test-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-  );
-  execFileSync('sh', ['-c', 'printf "subjectAltName=IP:127.0.0.1" > san.ext'], { cwd: dir });
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'server.crt',
-  );
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=other-ca',
-    '-keyout',
-    'other.key',
-    '-out',
-    'other.crt',
-  );
-}
+/** A throwaway CA with a certificate for 127.0.0.1, and another CA that signed nothing the server presents. */
+let tls: TlsFiles;
+let otherCa: string;
 
 describe('TLS to Redis (REDIS_URL=rediss://, REDIS_TLS_CA_FILE)', () => {
   let server: ChildProcess;
 
   beforeAll(async () => {
-    makeCertificates();
+    tls = makeTlsMaterial(join(dir, 'server'));
+    otherCa = makeTlsMaterial(join(dir, 'other')).ca;
     server = spawn(
       'redis-server',
       [
@@ -94,11 +34,11 @@ describe('TLS to Redis (REDIS_URL=rediss://, REDIS_TLS_CA_FILE)', () => {
         '--appendonly',
         'no',
         '--tls-cert-file',
-        file('server.crt'),
+        tls.cert,
         '--tls-key-file',
-        file('server.key'),
+        tls.key,
         '--tls-ca-cert-file',
-        file('ca.crt'),
+        tls.ca,
         '--tls-auth-clients',
         'no',
         '--dir',
@@ -119,7 +59,7 @@ describe('TLS to Redis (REDIS_URL=rediss://, REDIS_TLS_CA_FILE)', () => {
   });
 
   it('connects over TLS with the CA from REDIS_TLS_CA_FILE', async () => {
-    const env = { REDIS_URL: `rediss://127.0.0.1:${TLS_PORT}`, REDIS_TLS_CA_FILE: file('ca.crt') };
+    const env = { REDIS_URL: `rediss://127.0.0.1:${TLS_PORT}`, REDIS_TLS_CA_FILE: tls.ca };
     const app = await startHaApp({ env });
     try {
       const redis = app.get<Redis>(getRedisToken());
@@ -135,7 +75,7 @@ describe('TLS to Redis (REDIS_URL=rediss://, REDIS_TLS_CA_FILE)', () => {
       REDIS_HOST: '127.0.0.1',
       REDIS_PORT: String(TLS_PORT),
       REDIS_TLS: 'true',
-      REDIS_TLS_CA_FILE: file('other.crt'),
+      REDIS_TLS_CA_FILE: otherCa,
       REDIS_CONNECT_TIMEOUT_MS: '1000',
     };
     const error = await startHaApp({ env }).then(

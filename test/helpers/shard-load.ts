@@ -16,7 +16,7 @@ export interface ShardLoadFigures {
   errors: Record<string, number>;
   /** Longest gap between two acknowledged writes of the victim shard, across the fault (ms). */
   victimPauseMs: number;
-  /** First acknowledgement of the victim shard after the fault, minus its replica's promotion (ms). */
+  /** The acknowledgement that ended the victim shard's longest pause after the fault, minus its replica's promotion (ms). */
   resumeAfterPromotionMs: number;
   /** Longest gap between two acknowledged writes of any other shard, from the fault on (ms). */
   otherShardsMaxStallMs: number;
@@ -85,7 +85,12 @@ export class ShardLoad {
     const gaps = (times: number[], from: number) =>
       times.reduce((max, t, i) => (i > 0 && t >= from ? Math.max(max, t - times[i - 1]) : max), 0);
     const victimTimes = this.acks.get(victim) ?? [];
-    const firstAfter = victimTimes.find((t) => t > faultAt);
+    // Not the first acknowledgement after the fault: a write in flight at a SIGKILL can be answered just after it.
+    let resumedAt: number | undefined;
+    for (let i = 1, longest = -1; i < victimTimes.length; i++) {
+      const gap = victimTimes[i] - victimTimes[i - 1];
+      if (victimTimes[i] > faultAt && gap > longest) [longest, resumedAt] = [gap, victimTimes[i]];
+    }
     let others = 0;
     for (const [shard, times] of this.acks)
       if (shard !== victim) others = Math.max(others, gaps(times, faultAt));
@@ -94,7 +99,7 @@ export class ShardLoad {
       failed: this.failed,
       errors: this.errors,
       victimPauseMs: gaps(victimTimes, faultAt),
-      resumeAfterPromotionMs: firstAfter === undefined ? NaN : firstAfter - promotedAt,
+      resumeAfterPromotionMs: resumedAt === undefined ? NaN : resumedAt - promotedAt,
       otherShardsMaxStallMs: others,
       lostAcked,
     };

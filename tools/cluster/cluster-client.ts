@@ -1,14 +1,19 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import { connect } from 'node:net';
+import { tlsOptions, type TlsFiles } from './tls-material';
 
 /** Short-lived admin connections and polling for the launcher: fail fast, never reconnect, never queue. */
 export interface Credentials {
   username: string;
   password: string;
+  /** The node speaks TLS only (a cluster started with `tls`): trust this CA, present this certificate. */
+  tls?: TlsFiles;
 }
 
 export function clientOptions(port: number, creds: Credentials): RedisOptions {
-  return { host: '127.0.0.1', port, username: creds.username, password: creds.password, lazyConnect: true };
+  const { username, password } = creds;
+  const tls = creds.tls ? tlsOptions(creds.tls) : undefined;
+  return { host: '127.0.0.1', port, username, password, tls, lazyConnect: true };
 }
 
 /** One command on a fresh connection; rejects when the server is down, paused (1 s) or refuses. */

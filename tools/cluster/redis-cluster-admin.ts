@@ -15,7 +15,10 @@ import { SLOT_COUNT, parseClusterNodes, slotMapOf, type ClusterNode } from './re
 export function redisCli(args: string[], admin: Credentials, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, REDISCLI_AUTH: admin.password };
-    const argv = ['--user', admin.username, ...args];
+    const tls = admin.tls
+      ? ['--tls', '--cacert', admin.tls.ca, '--cert', admin.tls.cert, '--key', admin.tls.key]
+      : [];
+    const argv = ['--user', admin.username, ...tls, ...args];
     execFile('redis-cli', argv, { env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';

@@ -9,6 +9,7 @@ import {
   type ClusterPasswords,
 } from './cluster-config';
 import { findBinary, type ManagedProcess } from './cluster-process';
+import { makeTlsMaterial, tlsDirectives, type TlsFiles } from './tls-material';
 
 /**
  * Dirs and configs of a local Redis Cluster (cluster mode): one dir per node, `node-<port>/`, holding its rendered
@@ -33,6 +34,11 @@ export interface RedisClusterOptions {
   env?: NodeJS.ProcessEnv;
   /** @default 30000 */
   startTimeoutMs?: number;
+  /**
+   * TLS only: clients, the cluster bus and replication over TLS, plaintext port off, client certificates required;
+   * a throwaway CA made in the cluster's dir (`tls/`). @default false
+   */
+  tls?: boolean;
 }
 
 /** What the CLI saves so that later commands can `attach()` to the same processes. */
@@ -45,6 +51,8 @@ export interface RedisClusterState {
   replicasPerPrimary: number;
   passwords: ClusterPasswords;
   nodes: { port: number; pid?: number; dir: string }[];
+  /** With `tls`: the CA and the certificate every node and client uses. */
+  tls?: TlsFiles;
 }
 
 /**
@@ -72,6 +80,7 @@ export function renderClusterNodeConf(
   dir: string,
   nodeTimeoutMs: number,
   passwords: ClusterPasswords,
+  tls?: TlsFiles,
 ): string {
   let text = readCommitted('redis-cluster.conf');
   text = setDirective(text, 'port', String(port));
@@ -83,6 +92,9 @@ export function renderClusterNodeConf(
   text = setDirective(text, 'cluster-port', String(busPortOf(port)));
   // Small enough that several test clusters fit in memory; the committed value is for a real host.
   text = setDirective(text, 'repl-backlog-size', '4mb');
+  if (tls)
+    for (const [key, value] of Object.entries(tlsDirectives(port, tls)))
+      text = setDirective(text, key, value);
   return `${text}\n# --- rendered secrets (never committed) ---\nmasterauth ${passwords.replicator}\n`;
 }
 
@@ -95,7 +107,7 @@ export function describeNode(port: number, dir: string, pid?: number): ManagedPr
 export function layoutNode(state: RedisClusterState, port: number): ManagedProcess {
   const dir = join(state.dir, `node-${port}`);
   mkdirSync(dir, { recursive: true });
-  const conf = renderClusterNodeConf(port, dir, state.nodeTimeoutMs, state.passwords);
+  const conf = renderClusterNodeConf(port, dir, state.nodeTimeoutMs, state.passwords, state.tls);
   writeFileSync(join(dir, 'users.acl'), renderUsersAcl(state.passwords), { mode: 0o600 });
   writeFileSync(join(dir, 'redis.conf'), conf, { mode: 0o600 });
   return describeNode(port, dir);
@@ -119,6 +131,7 @@ export function layoutRedisCluster(options: RedisClusterOptions): {
     nodeTimeoutMs: options.nodeTimeoutMs ?? 2000,
     passwords: clusterPasswords(options.env),
     nodes: [],
+    tls: options.tls ? makeTlsMaterial(join(dir, 'tls')) : undefined,
   };
   const count = primaries * (1 + replicasPerPrimary);
   const procs = Array.from({ length: count }, (_, i) => layoutNode(state, basePort + i));

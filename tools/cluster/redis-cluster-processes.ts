@@ -52,15 +52,21 @@ export class RedisClusterProcesses {
       REDIS_CLUSTER_NODES: this.ports.map(address).join(','),
       REDIS_USERNAME: 'app',
       REDIS_PASSWORD: this.st.passwords.app,
+      ...(this.st.tls && {
+        REDIS_TLS: 'true',
+        REDIS_TLS_CA_FILE: this.st.tls.ca,
+        REDIS_TLS_CERT_FILE: this.st.tls.cert,
+        REDIS_TLS_KEY_FILE: this.st.tls.key,
+      }),
     };
   }
 
   adminCredentials(): Credentials {
-    return { username: 'admin', password: this.st.passwords.admin };
+    return { username: 'admin', password: this.st.passwords.admin, tls: this.st.tls };
   }
 
   appCredentials(): Credentials {
-    return { username: 'app', password: this.st.passwords.app };
+    return { username: 'app', password: this.st.passwords.app, tls: this.st.tls };
   }
 
   /** A new ioredis client (not cluster-aware) to one node as the ACL admin user; the caller closes it. */
