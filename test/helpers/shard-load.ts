@@ -16,7 +16,10 @@ export interface ShardLoadFigures {
   errors: Record<string, number>;
   /** Longest gap between two acknowledged writes of the victim shard, across the fault (ms). */
   victimPauseMs: number;
-  /** The acknowledgement that ended the victim shard's longest pause after the fault, minus its replica's promotion (ms). */
+  /**
+   * The acknowledgement that ended the victim shard's longest pause between the fault and the promotion, minus
+   * the promotion (ms).
+   */
   resumeAfterPromotionMs: number;
   /** Longest gap between two acknowledged writes of any other shard, from the fault on (ms). */
   otherShardsMaxStallMs: number;
@@ -85,11 +88,13 @@ export class ShardLoad {
     const gaps = (times: number[], from: number) =>
       times.reduce((max, t, i) => (i > 0 && t >= from ? Math.max(max, t - times[i - 1]) : max), 0);
     const victimTimes = this.acks.get(victim) ?? [];
-    // Not the first acknowledgement after the fault: a write in flight at a SIGKILL can be answered just after it.
+    // Not the first acknowledgement after the fault: a write in flight at a SIGKILL can be answered just after it;
+    // not a later pause either (a busy machine's).
     let resumedAt: number | undefined;
     for (let i = 1, longest = -1; i < victimTimes.length; i++) {
       const gap = victimTimes[i] - victimTimes[i - 1];
-      if (victimTimes[i] > faultAt && gap > longest) [longest, resumedAt] = [gap, victimTimes[i]];
+      const spansFault = victimTimes[i] > faultAt && victimTimes[i - 1] <= promotedAt;
+      if (spansFault && gap > longest) [longest, resumedAt] = [gap, victimTimes[i]];
     }
     let others = 0;
     for (const [shard, times] of this.acks)
