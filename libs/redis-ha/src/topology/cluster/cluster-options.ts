@@ -10,20 +10,17 @@ import type { ConnectionRole } from '../../config/connection-role';
 const RETRY_MS = 50;
 
 /**
- * How often the client asks the cluster for its slots (`CLUSTER SLOTS`). ioredis does it only on MOVED and
- * errors by default, so a hung primary (no error, no MOVED: its commands just wait) is never left: measured, a
- * default client wrote to a SIGSTOPped primary for 10 s and that primary acknowledged 642 writes on waking
- * before it turned replica. Asking every 200 ms leaves it within ~0.5 s of the cluster promoting its replica:
- * up to 200 ms until the next refresh, 200 ms if that refresh asks the frozen node first (`SLOTS_REFRESH_TIMEOUT_MS`),
- * 50 ms to close the dropped connection and 50 ms until the retry. Each refresh opens one short connection
- * (ioredis duplicates a node's): ~5 per second per client, no measurable throughput cost (`bench:cluster`).
+ * How often each client refreshes its slot table by itself (ioredis: only on MOVED and errors by default). A
+ * backstop only: the topology's slot watch (slot-watch.ts) follows the table for all clients over long-lived
+ * connections and has each client refresh at once when it changes. Each refresh of a client opens a new
+ * connection (ioredis duplicates a node's): at 200 ms, a dozen clients opened 60 connections a second.
  */
-const SLOTS_REFRESH_MS = 200;
+const SLOTS_REFRESH_MS = 5000;
 
 /**
- * Bound of one `CLUSTER SLOTS` question. The client asks the nodes in random order and moves to the next on a
- * timeout, so a hung node it happens to ask first costs this much; 1 s (the default) would add 0.8 s to leaving a
- * hung primary. Not much lower: on a loaded machine a healthy node can take 100+ ms, and when every node times
+ * Bound of one `CLUSTER SLOTS` question of a client's refresh. The client asks the nodes in random order and moves
+ * to the next on a timeout, so a hung node it happens to ask first costs this much; 1 s (the default) would add
+ * 0.8 s to leaving a hung primary. Not much lower: on a loaded machine a healthy node can take 100+ ms, and when every node times
  * out in one refresh ioredis reports `ClusterAllFailedError` (harmless for a periodic refresh, which the next
  * one repeats; at startup it fails the connect, where the error names `REDIS_CLUSTER_NODES`).
  */

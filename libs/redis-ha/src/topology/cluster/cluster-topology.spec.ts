@@ -2,8 +2,9 @@ import type { Cluster } from 'ioredis';
 import { loadRedisHaConfig } from '../../config/load-config';
 import { RedisHaEvents, type RedisHaEvent } from '../../events/redis-ha-events';
 import { ClusterTopology } from './cluster-topology';
+import type { SlotRange } from './slot-watch';
 
-/** A topology and one of its (lazy, never connected) cluster clients, whose slot table the test writes. */
+/** A topology and one of its (lazy, never connected) cluster clients; the test plays the slot watch's tables. */
 function setup() {
   const config = loadRedisHaConfig({ env: { REDIS_CLUSTER_NODES: '127.0.0.1:7000' } }).connection;
   const events = new RedisHaEvents();
@@ -11,31 +12,28 @@ function setup() {
   events.events$.subscribe((event) => seen.push(event));
   const topology = new ClusterTopology(config, events);
   const cluster = topology.createClient('writer', {});
-  const refresh = (ranges: Array<[number, number, ...string[]]>) => {
-    const slots: string[][] = [];
-    for (const [first, last, ...nodes] of ranges) for (let s = first; s <= last; s++) slots[s] = nodes;
-    (cluster as { slots: string[][] }).slots = slots;
-    cluster.emit('refresh');
-  };
-  return { topology, cluster: cluster as Cluster, refresh, seen };
+  const refreshes = jest.spyOn(cluster, 'refreshSlotsCache').mockImplementation(() => undefined);
+  Object.defineProperty(cluster, 'status', { value: 'ready' });
+  const table = (ranges: Array<[number, number, ...string[]]>) =>
+    (topology as unknown as { learn(r: SlotRange[]): void }).learn(
+      ranges.map(([first, last, ...nodes]) => ({ first, last, nodes })),
+    );
+  return { topology, cluster: cluster as Cluster, table, seen, refreshes };
 }
 
 describe('ClusterTopology', () => {
-  it('announces a shard whose slots moved to another primary, once, with the slots', () => {
-    const { refresh, seen, cluster } = setup();
-    refresh([
+  it('announces a shard whose slots moved to another primary, with the slots, and has every client refresh', () => {
+    const { table, seen, refreshes } = setup();
+    table([
       [0, 99, 'a:1', 'b:1'],
       [100, 199, 'c:1', 'd:1'],
     ]);
     expect(seen).toEqual([]); // the first table is learned, not announced
-    refresh([
+    expect(refreshes).not.toHaveBeenCalled();
+    table([
       [0, 99, 'b:1'],
       [100, 199, 'c:1', 'd:1'],
     ]);
-    refresh([
-      [0, 99, 'b:1'],
-      [100, 199, 'c:1', 'd:1'],
-    ]); // the same table again: nothing new
     expect(seen).toEqual([
       expect.objectContaining({
         type: 'master-changed',
@@ -45,12 +43,18 @@ describe('ClusterTopology', () => {
         slots: [[0, 99]],
       }),
     ]);
-    cluster.disconnect();
+    expect(refreshes).toHaveBeenCalledTimes(1);
+    table([
+      [0, 99, 'b:1', 'a:1'],
+      [100, 199, 'c:1', 'd:1'],
+    ]); // a replica came back: no primary moved, the clients still refresh (their replica lists)
+    expect(seen).toHaveLength(1);
+    expect(refreshes).toHaveBeenCalledTimes(2);
   });
 
   it('describes the shards of the last table learned', () => {
-    const { topology, refresh, cluster } = setup();
-    refresh([
+    const { topology, table } = setup();
+    table([
       [0, 9, 'a:1', 'b:1'],
       [10, 19, 'c:1'],
     ]);
@@ -61,6 +65,5 @@ describe('ClusterTopology', () => {
         { primary: { host: 'c', port: 1 }, replicas: [], slots: [[10, 19]] },
       ],
     });
-    cluster.disconnect();
   });
 });

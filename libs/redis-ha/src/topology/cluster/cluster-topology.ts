@@ -8,6 +8,18 @@ import { destroySocket } from '../../internals/ioredis';
 import type { Topology, TopologyDescription } from '../topology';
 import { buildClusterOptions } from './cluster-options';
 import { hostPort, primaryMoves, shardsOf } from './cluster-shards';
+import { SlotWatch, type SlotRange } from './slot-watch';
+
+/**
+ * How often the slot watch asks every node for the slot table. It leaves a hung primary (no error, no MOVED: its
+ * commands just wait) once its replica is promoted: measured, a default client wrote to a SIGSTOPped primary for
+ * 10 s, and that primary acknowledged 642 writes on waking before it turned replica. Every 200 ms: up to 200 ms
+ * until the watch sees the promotion, then each client's own refresh (up to 200 ms more when it asks the frozen
+ * node first: SLOTS_REFRESH_TIMEOUT_MS in cluster-options.ts), within ~0.5 s of the promotion.
+ */
+const SLOT_WATCH_MS = 200;
+/** A node that has not answered in this long is left out of the round (the majority decides without it). */
+const SLOT_WATCH_TIMEOUT_MS = 1000;
 
 const AUTH = /WRONGPASS|NOAUTH|invalid username-password|AUTH failed/i;
 /** A node the seeds announced (in `CLUSTER SLOTS`) by a name DNS does not know: behind NAT, or a pod's name. */
@@ -44,6 +56,18 @@ function closeDroppedNodes(cluster: Cluster): void {
 }
 
 /**
+ * Has `cluster` refresh its slot table now. When every node it knows fails to answer (they all moved away or
+ * were renamed, while the slot watch still reaches the cluster through the seeds), it starts over from the seed
+ * nodes: ioredis would keep asking the nodes it knows (measured: a client stayed on unresolvable names for 10 s
+ * and more while the cluster served).
+ */
+function refreshOrRejoin(cluster: Cluster): void {
+  cluster.refreshSlotsCache((err) => {
+    if (err && /Failed to refresh slots cache/.test(err.message)) cluster.disconnect(true);
+  });
+}
+
+/**
  * Redis Cluster (`REDIS_MODE=cluster`, `REDIS_CLUSTER_NODES`): each connection is an ioredis `Cluster` that
  * learns the shards from the seed nodes and follows them (see cluster-options.ts for how it rides a shard's
  * failover). This topology watches what those clients learn and publishes each primary change of a shard as
@@ -53,10 +77,9 @@ export class ClusterTopology implements Topology {
   readonly kind = 'cluster';
   private readonly logger = new Logger('RedisHa');
   private readonly clusters: Cluster[] = [];
-  /** Per slot, the primary's node key, as last learned by any client. */
-  private primaries: Array<string | undefined> = [];
-  /** The client that refreshed last: `describe()` reads its slot table. */
-  private latest?: Cluster;
+  /** Per slot, the node keys serving it (primary first), as the slot watch last learned them. */
+  private table: Array<string[] | undefined> = [];
+  private watch?: SlotWatch;
   private readonly nodeErrors: Error[] = [];
 
   constructor(
@@ -71,32 +94,53 @@ export class ClusterTopology implements Topology {
 
   createClient(role: ConnectionRole, options: RedisOptions): Cluster {
     const cluster = new Cluster(this.config.clusterNodes, buildClusterOptions(this.config, role, options));
-    cluster.on('refresh', () => this.learn(cluster));
     closeDroppedNodes(cluster);
     cluster.on('node error', (err: Error) => {
       this.nodeErrors.push(err);
       if (this.nodeErrors.length > 10) this.nodeErrors.shift();
     });
+    // The watch starts with the first client that connects (none before: REDIS_LAZY_CONNECT), with its options.
+    cluster.once('ready', () => this.startWatch(options));
     this.clusters.push(cluster);
     return cluster;
   }
 
+  private startWatch(options: RedisOptions): void {
+    if (this.watch) return;
+    const { username, password, tls, connectTimeout } = options;
+    this.watch = new SlotWatch({
+      seeds: this.config.clusterNodes,
+      node: {
+        username,
+        password,
+        tls,
+        connectTimeout,
+        connectionName: `${this.config.clientName}:cluster-watch`,
+      },
+      natMap: this.config.natMap,
+      intervalMs: SLOT_WATCH_MS,
+      timeoutMs: SLOT_WATCH_TIMEOUT_MS,
+      onTable: (ranges) => this.learn(ranges),
+    });
+    this.watch.start();
+  }
+
   /**
-   * After each refresh of a client (every 250 ms): the first table is learned; after that, each primary move is
-   * announced. Most refreshes change nothing, found by one pass that allocates nothing.
+   * Each new table the slot watch agrees on: the first is learned; after that, each primary move is announced
+   * and every client refreshes its own table at once (their periodic refresh is only a backstop).
    */
-  private learn(cluster: Cluster): void {
-    this.latest = cluster;
-    const slots = cluster.slots;
-    let changed = this.primaries.length !== slots.length;
-    for (let slot = 0; !changed && slot < slots.length; slot++)
-      changed = this.primaries[slot] !== slots[slot]?.[0];
-    if (!changed) return;
-    const primaries = Array.from({ length: slots.length }, (_, slot) => slots[slot]?.[0]);
-    const moves = this.primaries.length ? primaryMoves(this.primaries, primaries) : [];
-    this.primaries = primaries;
+  private learn(ranges: SlotRange[]): void {
+    const table: Array<string[] | undefined> = [];
+    for (const { first, last, nodes } of ranges)
+      for (let slot = first; slot <= last; slot++) table[slot] = nodes;
+    const [before, after] = [this.table.map((n) => n?.[0]), table.map((n) => n?.[0])];
+    const moves = this.table.length ? primaryMoves(before, after) : [];
+    const first = this.table.length === 0;
+    this.table = table;
+    if (first) return;
+    for (const cluster of this.clusters) if (cluster.status === 'ready') refreshOrRejoin(cluster);
     for (const move of moves) {
-      const slotCount = move.slots.reduce((n, [first, last]) => n + last - first + 1, 0);
+      const slotCount = move.slots.reduce((n, [from, to]) => n + to - from + 1, 0);
       this.logger.warn(`Cluster: ${slotCount} slots moved from ${move.from} to ${move.to}`);
       this.events.emit({
         type: 'master-changed',
@@ -139,12 +183,13 @@ export class ClusterTopology implements Topology {
   }
 
   describe(): TopologyDescription {
-    return { kind: 'cluster', shards: shardsOf(this.latest?.slots ?? []) };
+    return { kind: 'cluster', shards: shardsOf(this.table) };
   }
 
   /** The clients are the connection factory's to close. */
   async close(): Promise<void> {
+    this.watch?.close();
+    this.watch = undefined;
     this.clusters.length = 0;
-    this.latest = undefined;
   }
 }
