@@ -68,7 +68,7 @@ export class ClusterProbe {
     const start = performance.now();
     try {
       await whenReady(node, budgetMs);
-      const left = Math.max(1, budgetMs - (performance.now() - start));
+      const left = Math.max(1, Math.floor(budgetMs - (performance.now() - start)));
       // Messages name no address: the shard carries it.
       const [info, nodes] = await boundedProbe(node, 'the primary', left, () =>
         Promise.all([node.call('CLUSTER', 'INFO'), node.call('CLUSTER', 'NODES')]),
