@@ -45,6 +45,8 @@ export class ClusterProbe {
 
   private async probeAll(): Promise<ClusterSnapshot> {
     const cluster = this.writer as Cluster;
+    // REDIS_LAZY_CONNECT: the writer learns its slot table on its first command; a health check is one.
+    if (cluster.status === 'wait') cluster.connect().catch(() => undefined);
     const budget = probeBudget(this.settings.timeoutMs);
     const table = cluster.slots ?? [];
     const shards = await Promise.all(
@@ -55,7 +57,7 @@ export class ClusterProbe {
         view: await this.probePrimary(cluster, shard.primary, budget),
       })),
     );
-    this.last = { at: Date.now(), shards, unassigned: unassigned(table) };
+    this.last = { at: Date.now(), client: cluster.status, shards, unassigned: unassigned(table) };
     return this.last;
   }
 

@@ -57,6 +57,7 @@ function shard(name: string, answer: { error?: string; nodes?: string; info?: st
 
 const snapshot = (shards: ShardProbe[], unassigned: Array<[number, number]> = []): ClusterSnapshot => ({
   at: Date.now(),
+  client: 'ready',
   shards,
   unassigned,
 });
@@ -156,6 +157,17 @@ describe('judgeCluster', () => {
   it('no primary answers: down, state unknown, no slot figures', () => {
     const verdict = judgeCluster(snapshot(['a', 'b', 'c'].map((s) => shard(s, { error: 'timeout' }))));
     expect(verdict).toMatchObject({ status: 'down', state: 'unknown', slots: null, unservedSlots: 16384 });
+  });
+
+  it('no slot table yet (the writer still connecting): down, every slot unserved, the reason named', () => {
+    const verdict = judgeCluster({
+      at: Date.now(),
+      client: 'connecting',
+      shards: [],
+      unassigned: [[0, 16383]],
+    });
+    expect(verdict).toMatchObject({ status: 'down', unservedSlots: 16384, state: 'unknown' });
+    expect(verdict.problems).toEqual(['the writer has no slot table yet (its connection is connecting)']);
   });
 });
 

@@ -60,7 +60,9 @@ export function judgeCluster(snapshot: ClusterSnapshot, readySlots?: ReadonlySet
   };
   let unservedSlots = 0;
   for (const [first, last] of snapshot.unassigned) unservedSlots += needed(first, last);
-  if (snapshot.unassigned.length > 0) {
+  if (snapshot.shards.length === 0) {
+    problems.push(`the writer has no slot table yet (its connection is ${snapshot.client})`);
+  } else if (snapshot.unassigned.length > 0) {
     const count = snapshot.unassigned.reduce((n, [a, b]) => n + b - a + 1, 0);
     problems.push(`${count} slots have no primary (${snapshot.unassigned.map(rangeLabel).join(', ')})`);
   }

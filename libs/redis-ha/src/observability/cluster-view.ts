@@ -45,6 +45,8 @@ export interface ShardProbe {
 
 export interface ClusterSnapshot {
   at: number;
+  /** The writer `Cluster`'s status (`ready`, `connecting`, ...): why its slot table may be empty. */
+  client: string;
   shards: ShardProbe[];
   /** Slot ranges no primary serves in the client's table. */
   unassigned: Array<[number, number]>;
