@@ -145,7 +145,9 @@ describe('Health and metrics on Redis Cluster', () => {
       mark('metric ready 0', metric(p, 'cluster_ready') === 0, p);
       mark('slots pfail', (report?.slots?.pfail ?? 0) > 0, p);
       mark('slots fail', (report?.slots?.fail ?? 0) > 0, p);
+      mark('metric slots pfail', (metric(p, 'cluster_slots', { state: 'pfail' }) ?? 0) > 0, p);
       mark('metric slots fail', (metric(p, 'cluster_slots', { state: 'fail' }) ?? 0) > 0, p);
+      mark('primaries disagree (not asserted: may last less than a poll)', report?.agree === false, p);
       const back = promoted && shard?.primary === `127.0.0.1:${promoted.promotedPort}` && shard.serving;
       if (back && p.ready.status === 200) {
         mark('ready 200 on the promoted replica', true, p);
@@ -176,6 +178,7 @@ describe('Health and metrics on Redis Cluster', () => {
     expect(seen['metric shard_up 0']).toBeLessThan(TIMEOUT_MS + 1000);
     expect(seen['metric ready 0']).toBeDefined();
     expect(seen['slots pfail'] ?? seen['slots fail']).toBeDefined();
+    expect(seen['metric slots pfail'] ?? seen['metric slots fail']).toBeDefined();
     expect(seen['ready 200 on the promoted replica'] - (promoted!.promotedAt - at)).toBeLessThan(2000);
     expect(seen['degraded: no replica']).toBeDefined();
     expect(seen['metric replicas 0']).toBeDefined();
@@ -238,11 +241,11 @@ describe('Health and metrics on Redis Cluster', () => {
         `slowest response per route (ms): ${JSON.stringify(slowest)}; slowest ready after that: ${readyAfterReport}`,
     );
     // The unanswered probe is remembered: later checks answer at once instead of waiting on the frozen node.
-    expect(readyAfterReport).toBeLessThan(300);
+    expect(readyAfterReport).toBeLessThan(TIMEOUT_MS / 2); // not the bound again (a loaded CI box adds ~200 ms)
     expect(notServing).toBeLessThan(TIMEOUT_MS + 300);
     expect(message).toMatch(/did not answer within|has not answered a probe/);
     for (const ms of Object.values(slowest)) expect(ms).toBeLessThan(TIMEOUT_MS + 300);
-    expect(slowest['/health/live']).toBeLessThan(200);
+    expect(slowest['/health/live']).toBeLessThan(TIMEOUT_MS / 2); // never waits on Redis
     await waitUntil('ready again', async () => (await get(all.url, '/health/ready')).status === 200);
     await cluster.waitUntilHealthy();
   }, 60_000);
