@@ -150,6 +150,15 @@ describe('health and metrics config', () => {
     expect(problems({}, options)).toEqual([message]);
   });
 
+  it('HEALTH_CLUSTER_READY_KEYS: keys or hash tags, comma separated, blanks dropped; unset or empty: every slot', () => {
+    expect(health({ HEALTH_CLUSTER_READY_KEYS: ' {tenant-1}, app:{t2}:x ,,' }).clusterReadyKeys).toEqual([
+      '{tenant-1}',
+      'app:{t2}:x',
+    ]);
+    expect(health({ HEALTH_CLUSTER_READY_KEYS: ' , ' }).clusterReadyKeys).toBeUndefined();
+    expect(health({}, { clusterReadyKeys: ['{bull}'] }).clusterReadyKeys).toEqual(['{bull}']);
+  });
+
   it('HEALTH_MIN_REPLICAS defaults to 1 with Sentinel and 0 standalone', () => {
     const config = health({});
     expect(effectiveMinReplicas(config, 'sentinel')).toBe(1);

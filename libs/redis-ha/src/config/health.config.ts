@@ -31,6 +31,11 @@ export interface HealthConfig {
   queueMaxFailed?: number;
   /** `HEALTH_QUEUE_MAX_STALLED`: limit on jobs seen stalled in the last 5 minutes per queue. @default unset */
   queueMaxStalled?: number;
+  /**
+   * `HEALTH_CLUSTER_READY_KEYS`: in cluster mode, keys or hash tags (`{tenant-1}`) whose slots readiness needs
+   * served; comma separated. @default unset: every slot (an app's keys hash over all of them)
+   */
+  clusterReadyKeys?: string[];
   /** `METRICS_ENABLED`: collect Prometheus metrics and instrument the clients. @default true */
   metricsEnabled: boolean;
   /** `METRICS_PREFIX`: prefix of every metric name the library exports. @default 'redis_ha_' */
@@ -69,6 +74,7 @@ export function parseHealthConfig(reader: EnvReader, options: Partial<HealthConf
     queueMaxActive: options.queueMaxActive ?? reader.int('HEALTH_QUEUE_MAX_ACTIVE', { min: 0 }),
     queueMaxFailed: options.queueMaxFailed ?? reader.int('HEALTH_QUEUE_MAX_FAILED', { min: 0 }),
     queueMaxStalled: options.queueMaxStalled ?? reader.int('HEALTH_QUEUE_MAX_STALLED', { min: 0 }),
+    clusterReadyKeys: options.clusterReadyKeys ?? parseKeys(reader.string('HEALTH_CLUSTER_READY_KEYS')),
     metricsEnabled: options.metricsEnabled ?? reader.bool('METRICS_ENABLED') ?? true,
     metricsPrefix: options.metricsPrefix ?? reader.string('METRICS_PREFIX') ?? 'redis_ha_',
     metricsLatencyBuckets: options.metricsLatencyBuckets ??
@@ -81,6 +87,14 @@ export function parseHealthConfig(reader: EnvReader, options: Partial<HealthConf
   };
   validate(reader, config, options);
   return config;
+}
+
+function parseKeys(value: string | undefined): string[] | undefined {
+  const keys = value
+    ?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  return keys?.length ? keys : undefined;
 }
 
 function parseBuckets(reader: EnvReader): number[] | undefined {

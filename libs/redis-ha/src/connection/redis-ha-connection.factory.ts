@@ -13,8 +13,9 @@ import { RedisHaEvents } from '../events/redis-ha-events';
 import { REDIS_HA_TOPOLOGY, isCluster, type RedisClient, type Topology } from '../topology/topology';
 import { enforceClusterDeadline } from './cluster-deadline';
 
+/** Runs on every client the factory creates: each one-node `Redis`, and each `Cluster` as a whole (cluster mode). */
 export type ClientHook = (
-  client: Redis,
+  client: RedisClient,
   role: ConnectionRole,
   name: string,
   expired?: ExpiredCommands,
@@ -38,7 +39,7 @@ const QUIT_TIMEOUT_MS = 2000;
 @Injectable()
 export class RedisHaConnectionFactory implements OnApplicationShutdown {
   private readonly owned: OwnedClient[] = [];
-  private readonly clusters: Cluster[] = [];
+  private readonly clusters: Array<Omit<OwnedClient, 'client'> & { client: Cluster }> = [];
   private readonly hooks: ClientHook[] = [];
 
   constructor(
@@ -79,9 +80,10 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
     };
     const client = this.topology.createClient(role, options);
     if (isCluster(client)) {
-      if (commandTimeout) enforceClusterDeadline(client, commandTimeout);
+      const expired = commandTimeout ? enforceClusterDeadline(client, commandTimeout) : undefined;
       watchConnection(client, name, role, this.events); // the same events; no socket of its own
-      this.clusters.push(client);
+      this.clusters.push({ name, role, client, expired });
+      for (const hook of this.hooks) hook(client, role, name, expired);
       return client;
     }
     // Writes wait out a lost write lease (Sentinel); reads, blocking and Pub/Sub connections do not.
@@ -105,7 +107,8 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
   /** Runs `hook` on every client created so far and from now on (metrics instrument clients this way). */
   addClientHook(hook: ClientHook): void {
     this.hooks.push(hook);
-    for (const { client, role, name, expired } of this.owned) hook(client, role, name, expired);
+    for (const { client, role, name, expired } of [...this.owned, ...this.clusters])
+      hook(client, role, name, expired);
   }
 
   /** The clients the factory owns, for health checks and metrics. */
@@ -117,7 +120,7 @@ export class RedisHaConnectionFactory implements OnApplicationShutdown {
     this.hooks.length = 0;
     await Promise.all([
       ...this.owned.splice(0).map((c) => closeClient(c.client)),
-      ...this.clusters.splice(0).map((cluster) => closeClient(cluster)),
+      ...this.clusters.splice(0).map((c) => closeClient(c.client)),
     ]);
   }
 }

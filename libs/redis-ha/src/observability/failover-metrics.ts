@@ -134,6 +134,7 @@ export class FailoverMetrics {
 
   private async currentMaster(): Promise<string | undefined> {
     const conn = this.config.connection;
+    if (conn.mode === 'cluster') return undefined; // one primary per shard: redis_ha_cluster_shard_primary_info
     if (!this.sentinels.enabled) return hostPort({ host: conn.host, port: conn.port });
     const verdict = judgeSentinels(await this.sentinels.snapshot(SNAPSHOT_MAX_AGE_MS));
     return verdict.master ?? this.lastMaster;

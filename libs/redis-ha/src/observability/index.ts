@@ -18,6 +18,7 @@ export { SentinelHealthIndicator } from './sentinel.health';
 export { ReplicationHealthIndicator } from './replication.health';
 export { QueueHealthIndicator } from './queue.health';
 export { CacheHealthIndicator } from './cache.health';
+export { ClusterHealthIndicator } from './cluster.health';
 export { RedisHaMetrics } from './redis-ha-metrics';
 export { RedisHaMetricsController } from './metrics.controller';
 export { HealthCheckTimeoutError } from '../errors/health-check-timeout.error';

@@ -5,6 +5,8 @@ import { parseHealthConfig, type HealthConfig } from '../config/health.config';
 import { loadSection } from '../config/load-config';
 import { REDIS_HA_ENV } from '../redis-ha.constants';
 import { CacheHealthIndicator } from './cache.health';
+import { ClusterHealthIndicator } from './cluster.health';
+import { ClusterProbe } from './cluster-probe';
 import { RedisHaHealthController } from './health.controller';
 import { RedisHaMetricsController } from './metrics.controller';
 import { REDIS_HA_HEALTH_CONFIG, REDIS_HA_HEALTH_OPTIONS } from './observability.constants';
@@ -16,7 +18,6 @@ import { RedisHealthIndicator } from './redis.health';
 import { ReplicationHealthIndicator } from './replication.health';
 import { SentinelProbe } from './sentinel-probe';
 import { SentinelHealthIndicator } from './sentinel.health';
-import { notOnCluster } from '../topology/cluster/not-on-cluster';
 
 /** Options of `RedisHaHealthModule.register()`: health and metrics settings over `HEALTH_*` / `METRICS_*`. */
 export interface RedisHaHealthModuleOptions extends Partial<HealthConfig> {
@@ -32,6 +33,7 @@ const INDICATORS = [
   ReplicationHealthIndicator,
   QueueHealthIndicator,
   CacheHealthIndicator,
+  ClusterHealthIndicator,
   RedisHaHealth,
 ];
 
@@ -43,7 +45,6 @@ const settings = (env: Env, options: RedisHaHealthModuleOptions): HealthConfig =
 // `HealthIndicatorService` (a stateless helper of Terminus) is provided here, so the indicators work whether
 // or not the app imports `TerminusModule` itself.
 const PROVIDERS: Provider[] = [
-  notOnCluster('RedisHaHealthModule'),
   { provide: REDIS_HA_HEALTH_OPTIONS, useValue: {} },
   {
     provide: REDIS_HA_HEALTH_CONFIG,
@@ -52,11 +53,12 @@ const PROVIDERS: Provider[] = [
   },
   HealthIndicatorService,
   SentinelProbe,
+  ClusterProbe,
   QueueActivity,
   RedisHaMetrics,
   ...INDICATORS,
 ];
-const EXPORTS = [REDIS_HA_HEALTH_CONFIG, RedisHaMetrics, SentinelProbe, ...INDICATORS];
+const EXPORTS = [REDIS_HA_HEALTH_CONFIG, RedisHaMetrics, SentinelProbe, ClusterProbe, ...INDICATORS];
 
 /** Terminus' graceful shutdown from `HEALTH_SHUTDOWN_DELAY_MS`: readiness says 503 that long before closing. */
 const terminus = (options: RedisHaHealthModuleOptions) =>

@@ -10,6 +10,9 @@ import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.fact
 import { RedisHaEvents } from '../events/redis-ha-events';
 import { QueueActivity } from './queue-activity';
 import { SentinelProbe } from './sentinel-probe';
+import { ClusterProbe } from './cluster-probe';
+import { ClusterMetrics } from './cluster-metrics';
+import { readySlotsOf } from './cluster-verdict';
 import { QueueRegistry } from '../queue/queue-registry';
 import { registerCacheMetrics } from './cache-metrics.collector';
 import { CommandMetrics } from './command-metrics';
@@ -26,6 +29,7 @@ export class RedisHaMetrics implements OnModuleInit, OnApplicationShutdown {
   /** The library's registry, for apps that serve metrics themselves (`await registry.metrics()`). */
   readonly registry = new Registry();
   private failovers: FailoverMetrics | undefined;
+  private cluster: ClusterMetrics | undefined;
 
   constructor(
     @Inject(REDIS_HA_CONFIG) private readonly config: RedisHaConfig,
@@ -37,6 +41,7 @@ export class RedisHaMetrics implements OnModuleInit, OnApplicationShutdown {
     private readonly activity: QueueActivity,
     private readonly sentinels: SentinelProbe,
     private readonly cacheCounters: CacheMetrics,
+    private readonly clusterProbe: ClusterProbe,
   ) {}
 
   get enabled(): boolean {
@@ -63,6 +68,12 @@ export class RedisHaMetrics implements OnModuleInit, OnApplicationShutdown {
     this.failovers = new FailoverMetrics(this.config, this.events, this.sentinels);
     this.failovers.registerOn(this.registry, prefix);
     this.failovers.start();
+    if (this.clusterProbe.enabled) {
+      const readySlots = readySlotsOf(this.settings.clusterReadyKeys);
+      this.cluster = new ClusterMetrics(this.clusterProbe, this.events, readySlots);
+      this.cluster.registerOn(this.registry, prefix);
+      this.cluster.start();
+    }
     registerCacheMetrics(this.registry, prefix, this.cacheStatus, this.cacheCounters);
     new QueueMetrics(this.queues, this.activity, timeoutMs).registerOn(this.registry, prefix);
     if (metricsDefault) collectDefaultMetrics({ register: this.registry });
@@ -70,6 +81,7 @@ export class RedisHaMetrics implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.failovers?.stop();
+    this.cluster?.stop();
   }
 
   /** The scrape: the library's metrics, then the app's from prom-client's default registry. */

@@ -5,8 +5,8 @@ import { REDIS_HA_CONFIG } from '../../redis-ha.constants';
 
 /**
  * A feature module that does not run on Redis Cluster yet fails startup in cluster mode with this, instead of
- * connecting somewhere wrong: the cache, the queues and health/metrics are built on one master's connections
- * (durable writes, multi-key calls, BullMQ hash tags and the health probes are not cluster-aware yet).
+ * connecting somewhere wrong: the cache and the queues are built on one master's connections (durable writes,
+ * multi-key calls and BullMQ hash tags are not cluster-aware yet). Health and metrics are (cluster.health.ts).
  */
 export function notOnCluster(feature: string): Provider {
   return {
