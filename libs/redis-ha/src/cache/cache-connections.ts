@@ -1,7 +1,8 @@
-import type { RedisOptions } from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
 import type { CacheConfig } from '../config/cache.config';
 import type { ConnectionConfig } from '../config/connection.config';
 import type { Topology } from '../topology/topology';
+import { scaleReads } from '../topology/cluster/cluster-options';
 import type { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import type { FallbackController } from './fallback-controller';
 import { TrackedClient } from './tracked-client';
@@ -15,10 +16,19 @@ import { TrackedClient } from './tracked-client';
  * - `cache-durable` (writer role), created on the first durable write: `WAIT` holds its connection until the
  *   replicas answer, so it must not sit in front of other commands; bounded by the timeout plus the wait.
  * None carries `REDIS_KEY_PREFIX`: the cache's keys have their own prefix (`CACHE_KEY_PREFIX`).
+ *
+ * In cluster mode each is a `Cluster` over every shard (`factory.create()`), with the same options: a command
+ * goes to the node that owns its key's slot, auto-pipelines are batched per node. `cache-reader` exists when
+ * `CACHE_READ_FROM` is not `master` and reads, per key, from a replica of the key's own shard as ioredis'
+ * `scaleReads` does for `REDIS_READ_FROM` (`replica`: that shard's replica, its primary when it has none;
+ * `replica-preferred`: a connected replica, else the primary): `CACHE_READ_FROM` decides it, not
+ * `REDIS_READ_FROM`. A process still reads its own recent writes from the primaries (`CACHE_READ_YOUR_WRITES_MS`).
  */
 export class CacheConnections {
   readonly writer: TrackedClient;
   readonly reader?: TrackedClient;
+  /** `REDIS_MODE=cluster`: every client is a `Cluster`. */
+  readonly cluster: boolean;
   private durableClient?: TrackedClient;
 
   constructor(
@@ -29,7 +39,18 @@ export class CacheConnections {
   ) {
     const { timeoutMs, readFrom } = config;
     const commandTimeout = Math.max(5, Math.floor(timeoutMs * AUTO_PIPELINED_SHARE));
-    this.writer = new TrackedClient(factory.createNode('writer', 'cache', overrides(commandTimeout, true)));
+    this.cluster = topology.kind === 'cluster';
+    const writer = overrides(commandTimeout, true);
+    if (this.cluster) {
+      this.writer = new TrackedClient(factory.create('writer', 'cache', writer));
+      if (readFrom === 'master') return;
+      const reader = factory.create('reader', 'cache-reader', writer) as Cluster;
+      // Read per command by ioredis (`Cluster.options` is public): the cache's setting, not REDIS_READ_FROM's.
+      reader.options.scaleReads = scaleReads('reader', readFrom);
+      this.reader = new TrackedClient(reader);
+      return;
+    }
+    this.writer = new TrackedClient(factory.createNode('writer', 'cache', writer));
     const replica = readFrom !== 'master' ? topology.replicaRoute() : undefined;
     if (replica) {
       const options = { ...overrides(commandTimeout, true), ...replica };
@@ -37,7 +58,12 @@ export class CacheConnections {
     }
   }
 
-  /** A closed socket (killed master, failover) switches at once instead of after timeouts; ready probes. */
+  /**
+   * A closed socket (killed master, failover) switches at once instead of after timeouts; ready probes. A `Cluster`
+   * emits `close` only once every node connection is gone (the whole cluster unreachable): a shard that dies drops
+   * its node (`-node`, `node error`) and fails its own keys' calls only, which do not switch the cache while the
+   * other shards answer (`FallbackController`, shardLocal).
+   */
   switchOnClose(fallback: FallbackController, closing: () => boolean): void {
     this.writer.listen('close', () => closing() || fallback.trip('the connection to Redis closed'));
     this.writer.listen('ready', () => fallback.probeSoon());
@@ -45,8 +71,11 @@ export class CacheConnections {
 
   get durable(): TrackedClient {
     const { timeoutMs, waitTimeoutMs } = this.config;
+    const options = overrides(timeoutMs + waitTimeoutMs, false);
     this.durableClient ??= new TrackedClient(
-      this.factory.createNode('writer', 'cache-durable', overrides(timeoutMs + waitTimeoutMs, false)),
+      this.cluster
+        ? this.factory.create('writer', 'cache-durable', options)
+        : this.factory.createNode('writer', 'cache-durable', options),
     );
     return this.durableClient;
   }

@@ -3,9 +3,10 @@ import { loadAllSettings } from '../config/load-config';
 import type { CacheConfig } from '../config/cache.config';
 import { CacheMetrics } from './cache-metrics';
 import { CacheStatus } from './cache-status';
-import { FallbackController, type RedisRecovery } from './fallback-controller';
+import { FallbackController } from './fallback-controller';
+import type { RedisRecovery } from './redis-recovery';
 
-function setup(cache: Partial<CacheConfig> = {}) {
+function setup(cache: Partial<CacheConfig> = {}, shardLocal = false) {
   const config = loadAllSettings(
     {},
     {
@@ -23,7 +24,14 @@ function setup(cache: Partial<CacheConfig> = {}) {
     probe: jest.fn().mockRejectedValue(new Error('down')),
     invalidate: jest.fn().mockResolvedValue(undefined),
   };
-  const controller = new FallbackController(config, status, metrics, redis as RedisRecovery, logger);
+  const controller = new FallbackController(
+    config,
+    status,
+    metrics,
+    redis as RedisRecovery,
+    logger,
+    shardLocal,
+  );
   return { controller, status, metrics, logger, redis };
 }
 
@@ -145,5 +153,27 @@ describe('FallbackController', () => {
     expect(status.mode).toBe('redis');
     await jest.advanceTimersByTimeAsync(3000);
     expect(redis.probe).not.toHaveBeenCalled();
+  });
+
+  it('cluster (shardLocal): a call that failed while others succeeded does not count, all failing does', () => {
+    const { controller, metrics } = setup({}, true);
+    for (let i = 0; i < 10; i++) {
+      const mark = controller.mark; // a call to the dead shard starts...
+      controller.success(); // ...a call to another shard answers meanwhile...
+      controller.failure(new Error('Command timed out'), mark); // ...then the first one times out
+    }
+    expect(controller.active).toBe(false);
+    expect(metrics.redisErrors).toBe(10);
+    for (let i = 0; i < 3; i++) controller.failure(new Error('ECONNREFUSED'), controller.mark);
+    expect(controller.active).toBe(true);
+  });
+
+  it('sentinel mode ignores the mark: consecutive failures count whatever succeeded meanwhile', () => {
+    const { controller } = setup();
+    for (let i = 0; i < 3; i++) {
+      const mark = controller.mark;
+      controller.failure(new Error('Command timed out'), mark);
+    }
+    expect(controller.active).toBe(true);
   });
 });

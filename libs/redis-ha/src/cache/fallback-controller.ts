@@ -4,14 +4,7 @@ import type { CacheMetrics } from './cache-metrics';
 import type { CacheStatus } from './cache-status';
 import { CircuitBreaker } from './circuit-breaker';
 import { MemoryLru } from './memory-lru';
-
-/** What the controller needs from Redis to decide that the cache may return to it. */
-export interface RedisRecovery {
-  /** Resolves when Redis accepts a write again (bounded by the client's command timeout). */
-  probe(): Promise<void>;
-  /** Deletes these logical keys from Redis. */
-  invalidate(keys: string[]): Promise<void>;
-}
+import type { RedisRecovery } from './redis-recovery';
 
 const REPLAY_BATCH = 500;
 
@@ -26,6 +19,11 @@ export function isTimeout(err: unknown): boolean {
  * ready again); on success it deletes those keys from Redis (Redis still holds their older values, and other
  * processes may have written newer ones, so deleting is the only safe merge), drops the memory and switches back.
  * Each switch is logged once, counted, and published in `CacheStatus`.
+ *
+ * `shardLocal` (cluster mode): a failed call counts towards the breaker only when no other call succeeded while
+ * it ran (`failure(err, mark)`). One shard that dies fails only its own keys' calls (answered by the fallback one
+ * by one) while the other shards answer: the cache stays on Redis. When every shard fails, nothing succeeds and
+ * the breaker opens as in sentinel mode.
  */
 export class FallbackController {
   readonly memory?: MemoryLru;
@@ -37,6 +35,7 @@ export class FallbackController {
   private replaying = false;
   private stopped = false;
   private lastError = '';
+  private successes = 0;
 
   constructor(
     private readonly config: CacheConfig,
@@ -44,6 +43,7 @@ export class FallbackController {
     private readonly metrics: CacheMetrics,
     private readonly redis: RedisRecovery,
     private readonly logger: Logger,
+    private readonly shardLocal = false,
   ) {
     this.breaker = new CircuitBreaker(config.breakerThreshold);
     if (config.fallback === 'memory') this.memory = new MemoryLru(config.fallbackMaxItems);
@@ -54,18 +54,25 @@ export class FallbackController {
     return this.breaker.isOpen;
   }
 
+  /** Taken before a Redis call and handed to `failure()`: did any call succeed meanwhile? */
+  get mark(): number {
+    return this.successes;
+  }
+
   /** A Redis call succeeded. Leftover invalidations (from a failure that did not open the breaker) go now. */
   success(): void {
+    this.successes++;
     this.breaker.success();
     if (this.invalidations.size > 0 && !this.replaying && !this.breaker.isOpen)
       void this.replay().catch(() => undefined);
   }
 
-  /** A Redis call failed or timed out. */
-  failure(err: unknown): void {
+  /** A Redis call (started at `mark`) failed or timed out. */
+  failure(err: unknown, mark?: number): void {
     this.metrics.redisErrors++;
     if (isTimeout(err)) this.metrics.timeouts++;
     this.lastError = err instanceof Error ? err.message : String(err);
+    if (this.shardLocal && mark !== undefined && mark !== this.successes) return; // others answered
     if (this.breaker.failure())
       this.activate(`${this.breaker.threshold} consecutive Redis calls failed (last: ${this.lastError})`);
   }

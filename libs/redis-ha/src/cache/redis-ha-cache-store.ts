@@ -48,9 +48,10 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     this.keys = new CacheKeys(this.config);
     this.serializer = new CacheSerializer(this.config.maxValueBytes, () => this.metrics.rejectedWrites++);
     this.recent = new RecentWrites(this.config.readYourWritesMs);
-
     const recovery = redisRecovery(() => this.writer?.client, this.keys);
-    this.fallback = new FallbackController(this.config, status, metrics, recovery, this.logger);
+    // On a cluster, one dead shard does not switch the whole cache to the fallback (shardLocal).
+    const shardLocal = topology.kind === 'cluster';
+    this.fallback = new FallbackController(config, status, metrics, recovery, this.logger, shardLocal);
     if (this.config.enabled) {
       this.connections = new CacheConnections(factory, root.connection, config, topology);
       this.connections.switchOnClose(this.fallback, () => this.closing);
@@ -98,11 +99,12 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     const redisKey = this.keys.redisKey(key);
     if (!this.fallback.active) {
       let raw: string | null | undefined;
+      const mark = this.fallback.mark;
       try {
         raw = await this.readerFor(key).client.get(redisKey);
         this.fallback.success();
       } catch (err) {
-        this.fallback.failure(err);
+        this.fallback.failure(err, mark);
       }
       if (raw !== undefined) {
         this.metrics[raw === null ? 'misses' : 'hits']++;
@@ -137,6 +139,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     const ttl = ttlMs !== undefined && ttlMs > 0 ? Math.ceil(ttlMs) : this.keys.ttlMs(key);
     if (this.reader) this.recent.note(key);
     if (!this.fallback.active) {
+      const mark = this.fallback.mark;
       try {
         const wait = waitReplicas ?? this.keys.waitReplicas(key);
         const durable = wait > 0 ? await this.durableSet(redisKey, raw, ttl, wait) : undefined;
@@ -146,7 +149,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
         this.metrics.sets++;
         return asTrue || (durable ? { stored: 'redis', durable } : STORED);
       } catch (err) {
-        this.fallback.failure(err);
+        this.fallback.failure(err, mark);
       }
     }
     this.fallback.set(key, raw, ttl);
@@ -155,8 +158,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   }
 
   private durableSet(redisKey: string, raw: string, ttl: number, wait: number) {
-    const durable = this.connections!.durable;
-    return countedDurableSet(durable, this.config, this.metrics, redisKey, raw, ttl, wait);
+    return countedDurableSet(this.connections!.durable, this.config, this.metrics, redisKey, raw, ttl, wait);
   }
 
   async delete(key: string): Promise<boolean> {

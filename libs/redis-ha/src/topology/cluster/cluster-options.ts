@@ -46,7 +46,7 @@ const CLUSTER_OWNED = [
  * `REDIS_READ_FROM` (`replica`: a replica of the key's shard, the primary when the shard has none;
  * `replica-preferred`: a connected replica, else the primary).
  */
-function scaleReads(role: ConnectionRole, readFrom: ReadFrom): ClusterOptions['scaleReads'] {
+export function scaleReads(role: ConnectionRole, readFrom: ReadFrom): ClusterOptions['scaleReads'] {
   if (role !== 'reader' || readFrom === 'master') return 'master';
   if (readFrom === 'replica') return 'slave';
   return (nodes: Redis[]) => {
