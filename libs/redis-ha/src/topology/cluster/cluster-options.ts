@@ -7,7 +7,7 @@ import type { ConnectionRole } from '../../config/connection-role';
  * ioredis' 100 ms default is half the 250 ms a healthy shard's writes may stall; 50 ms resumes a shard within
  * ~50 ms of its promotion being known.
  */
-const RETRY_MS = 50;
+export const RETRY_MS = 50;
 
 /**
  * How often the client asks the cluster for its slots (`CLUSTER SLOTS`). ioredis does it only on MOVED and
