@@ -176,4 +176,17 @@ describe('FallbackController', () => {
     }
     expect(controller.active).toBe(true);
   });
+
+  it('a write that failed while the cache stayed on Redis leaves no copy in memory once Redis has it or dropped it', async () => {
+    const { controller, redis, metrics } = setup({}, true);
+    controller.set('a', 'outage-a', 60_000); // two writes that failed on a dead shard, answered by memory
+    controller.set('b', 'outage-b', 60_000);
+    controller.written('a'); // a later write of `a` reached Redis: the memory's copy is older
+    expect(controller.get('a')).toBeUndefined();
+    controller.success(); // any success replays the noted deletes
+    await jest.advanceTimersByTimeAsync(0);
+    expect(redis.invalidate).toHaveBeenCalledWith(['b']);
+    expect(controller.get('b')).toBeUndefined();
+    expect(metrics.fallbackItems).toBe(0);
+  });
 });

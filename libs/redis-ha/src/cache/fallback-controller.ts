@@ -88,9 +88,10 @@ export class FallbackController {
     if (this.breaker.isOpen) void this.probe();
   }
 
-  /** `key` was written to Redis: an invalidation noted for it earlier is moot. */
+  /** `key` was written to Redis: an invalidation noted for it earlier is moot, a copy in memory is older. */
   written(key: string): void {
     if (this.invalidations.size > 0) this.invalidations.delete(key);
+    if (this.memory?.size) this.delete(key);
   }
 
   /** A read served by the fallback (a miss with `CACHE_FALLBACK=none`), counted as hit or miss. */
@@ -165,7 +166,9 @@ export class FallbackController {
       while (this.invalidations.size > 0) {
         const batch = [...this.invalidations].slice(0, REPLAY_BATCH);
         await this.redis.invalidate(batch);
-        for (const key of batch) this.invalidations.delete(key);
+        // Gone from Redis: no copy in memory may be served later either (when open, recover() drops them all).
+        const open = this.breaker.isOpen;
+        for (const key of batch) void (open ? this.invalidations.delete(key) : this.written(key));
         this.metrics.invalidationsReplayed += batch.length;
       }
     } finally {
