@@ -39,6 +39,7 @@ const CLUSTER_OWNED = [
   'reconnectOnError',
   'db',
   'connector',
+  'enableAutoPipelining',
 ] as const;
 
 /**
@@ -72,6 +73,8 @@ export function buildClusterOptions(
   return {
     redisOptions: redisOptions as ClusterOptions['redisOptions'],
     keyPrefix: node.keyPrefix,
+    // Decided by the cluster client (it batches per node), not by the node connections: set by the cache's roles.
+    enableAutoPipelining: node.enableAutoPipelining ?? false,
     scaleReads: scaleReads(role, config.readFrom),
     // Commands wait for the cluster instead of failing: while a shard fails over, each try of its commands
     // meets a closed connection, MOVED to the dead primary or CLUSTERDOWN, and each counts as a redirection.
