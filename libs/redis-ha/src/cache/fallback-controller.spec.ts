@@ -155,26 +155,42 @@ describe('FallbackController', () => {
     expect(redis.probe).not.toHaveBeenCalled();
   });
 
-  it('cluster (shardLocal): a call that failed while others succeeded does not count, all failing does', () => {
-    const { controller, metrics } = setup({}, true);
-    for (let i = 0; i < 10; i++) {
-      const mark = controller.mark; // a call to the dead shard starts...
-      controller.success(); // ...a call to another shard answers meanwhile...
-      controller.failure(new Error('Command timed out'), mark); // ...then the first one times out
+  it('cluster (shardLocal): failures while other calls succeed do not count; once nothing succeeded for CACHE_TIMEOUT_MS they do', () => {
+    const { controller, metrics } = setup({ timeoutMs: 500 }, true);
+    for (let i = 0; i < 20; i++) {
+      controller.success(); // another shard answers...
+      jest.advanceTimersByTime(20);
+      controller.failure(new Error('MOVED 866 127.0.0.1:28101')); // ...while the dead shard's calls fail fast
     }
     expect(controller.active).toBe(false);
-    expect(metrics.redisErrors).toBe(10);
-    for (let i = 0; i < 3; i++) controller.failure(new Error('ECONNREFUSED'), controller.mark);
+    expect(metrics.redisErrors).toBe(20);
+    jest.advanceTimersByTime(500); // every shard down: nothing succeeds any more
+    for (let i = 0; i < 3; i++) controller.failure(new Error('ECONNREFUSED'));
     expect(controller.active).toBe(true);
   });
 
-  it('sentinel mode ignores the mark: consecutive failures count whatever succeeded meanwhile', () => {
+  it('sentinel mode: consecutive failures count however recently a call succeeded', () => {
     const { controller } = setup();
-    for (let i = 0; i < 3; i++) {
-      const mark = controller.mark;
-      controller.failure(new Error('Command timed out'), mark);
-    }
+    controller.success();
+    for (let i = 0; i < 3; i++) controller.failure(new Error('Command timed out'));
     expect(controller.active).toBe(true);
+  });
+
+  it('a replay that fails (a shard still down) is retried by a later success, not by every one', async () => {
+    const { controller, redis } = setup({}, true);
+    redis.invalidate.mockRejectedValue(new Error('MOVED 866 127.0.0.1:28101'));
+    controller.set('a', 'outage-a', 60_000);
+    controller.success();
+    await jest.advanceTimersByTimeAsync(0);
+    for (let i = 0; i < 10; i++) controller.success();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(redis.invalidate).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(100);
+    redis.invalidate.mockResolvedValue(undefined);
+    controller.success();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(redis.invalidate).toHaveBeenCalledTimes(2);
+    expect(controller.get('a')).toBeUndefined();
   });
 
   it('a write that failed while the cache stayed on Redis leaves no copy in memory once Redis has it or dropped it', async () => {

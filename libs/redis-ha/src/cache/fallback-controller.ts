@@ -7,10 +7,10 @@ import { MemoryLru } from './memory-lru';
 import type { RedisRecovery } from './redis-recovery';
 
 const REPLAY_BATCH = 500;
+/** After a failed replay of invalidations (a shard still down), the next successful call retries it this much later. */
+const REPLAY_RETRY_MS = 100;
 
-export function isTimeout(err: unknown): boolean {
-  return err instanceof Error && /timed out/i.test(err.message);
-}
+const isTimeout = (err: unknown) => err instanceof Error && /timed out/i.test(err.message);
 
 /**
  * Decides whether the cache talks to Redis or to its fallback, and owns the fallback: a circuit breaker over
@@ -20,10 +20,9 @@ export function isTimeout(err: unknown): boolean {
  * processes may have written newer ones, so deleting is the only safe merge), drops the memory and switches back.
  * Each switch is logged once, counted, and published in `CacheStatus`.
  *
- * `shardLocal` (cluster mode): a failed call counts towards the breaker only when no other call succeeded while
- * it ran (`failure(err, mark)`). One shard that dies fails only its own keys' calls (answered by the fallback one
- * by one) while the other shards answer: the cache stays on Redis. When every shard fails, nothing succeeds and
- * the breaker opens as in sentinel mode.
+ * `shardLocal` (cluster mode): a failure counts towards the breaker only when no call succeeded within the last
+ * `CACHE_TIMEOUT_MS`: one dead shard fails its own keys' calls (each answered by the fallback), not the cache; when
+ * all fail, it opens as in sentinel mode (or at once at the cluster client's `close`: every node connection gone).
  */
 export class FallbackController {
   readonly memory?: MemoryLru;
@@ -35,7 +34,8 @@ export class FallbackController {
   private replaying = false;
   private stopped = false;
   private lastError = '';
-  private successes = 0;
+  private lastSuccessAt = 0;
+  private replayAfter = 0;
 
   constructor(
     private readonly config: CacheConfig,
@@ -54,25 +54,25 @@ export class FallbackController {
     return this.breaker.isOpen;
   }
 
-  /** Taken before a Redis call and handed to `failure()`: did any call succeed meanwhile? */
-  get mark(): number {
-    return this.successes;
-  }
-
   /** A Redis call succeeded. Leftover invalidations (from a failure that did not open the breaker) go now. */
   success(): void {
-    this.successes++;
+    if (this.shardLocal) this.lastSuccessAt = Date.now();
     this.breaker.success();
-    if (this.invalidations.size > 0 && !this.replaying && !this.breaker.isOpen)
-      void this.replay().catch(() => undefined);
+    if (
+      this.invalidations.size > 0 &&
+      !this.replaying &&
+      !this.breaker.isOpen &&
+      Date.now() >= this.replayAfter
+    )
+      void this.replay().catch(() => (this.replayAfter = Date.now() + REPLAY_RETRY_MS));
   }
 
-  /** A Redis call (started at `mark`) failed or timed out. */
-  failure(err: unknown, mark?: number): void {
+  /** A Redis call failed or timed out. */
+  failure(err: unknown): void {
     this.metrics.redisErrors++;
     if (isTimeout(err)) this.metrics.timeouts++;
     this.lastError = err instanceof Error ? err.message : String(err);
-    if (this.shardLocal && mark !== undefined && mark !== this.successes) return; // others answered
+    if (this.shardLocal && Date.now() - this.lastSuccessAt < this.config.timeoutMs) return;
     if (this.breaker.failure())
       this.activate(`${this.breaker.threshold} consecutive Redis calls failed (last: ${this.lastError})`);
   }

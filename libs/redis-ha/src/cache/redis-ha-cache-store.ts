@@ -99,12 +99,11 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     const redisKey = this.keys.redisKey(key);
     if (!this.fallback.active) {
       let raw: string | null | undefined;
-      const mark = this.fallback.mark;
       try {
         raw = await this.readerFor(key).client.get(redisKey);
         this.fallback.success();
       } catch (err) {
-        this.fallback.failure(err, mark);
+        this.fallback.failure(err);
       }
       if (raw !== undefined) {
         this.metrics[raw === null ? 'misses' : 'hits']++;
@@ -139,7 +138,6 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     const ttl = ttlMs !== undefined && ttlMs > 0 ? Math.ceil(ttlMs) : this.keys.ttlMs(key);
     if (this.reader) this.recent.note(key);
     if (!this.fallback.active) {
-      const mark = this.fallback.mark;
       try {
         const wait = waitReplicas ?? this.keys.waitReplicas(key);
         const durable = wait > 0 ? await this.durableSet(redisKey, raw, ttl, wait) : undefined;
@@ -149,7 +147,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
         this.metrics.sets++;
         return asTrue || (durable ? { stored: 'redis', durable } : STORED);
       } catch (err) {
-        this.fallback.failure(err, mark);
+        this.fallback.failure(err);
       }
     }
     this.fallback.set(key, raw, ttl);

@@ -49,13 +49,12 @@ export async function viaRedis<T>(
   otherwise: T,
 ): Promise<T> {
   if (!call || fallback.active) return otherwise;
-  const mark = fallback.mark;
   try {
     const result = await call();
     fallback.success();
     return result;
   } catch (err) {
-    fallback.failure(err, mark);
+    fallback.failure(err);
     return otherwise;
   }
 }
