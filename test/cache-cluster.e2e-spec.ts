@@ -109,6 +109,21 @@ describe('Cache on Redis Cluster', () => {
     expect(app.metrics.redisErrors).toBe(0);
   });
 
+  it('starts on Redis with a seed node down (the seed list names a port nothing listens on)', async () => {
+    const env = cluster.env();
+    const seeds = `127.0.0.1:28199,${env.REDIS_CLUSTER_NODES}`;
+    const other = await startCacheApp({ ...env, REDIS_CLUSTER_NODES: seeds });
+    try {
+      await sleep(300); // a few slot refreshes and node connections later
+      expect(other.cache.mode).toBe('redis');
+      await other.cache.set('seed-down', 'ok');
+      expect(await other.cache.lookup('seed-down')).toEqual({ value: 'ok', status: 'hit' });
+      expect(other.metrics.fallbackActivations).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('CACHE_READ_FROM=replica reads each key from a replica of its own shard', async () => {
     const reader = await startCacheApp({
       ...cluster.env(),

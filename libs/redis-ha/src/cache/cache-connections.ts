@@ -79,7 +79,8 @@ export class CacheConnections {
     if (!this.cluster) return;
     const cluster = this.writer.client as Cluster;
     this.writer.listen('-node', () => {
-      if (!cluster.nodes('all').some((node) => node.status === 'ready'))
+      // Only a cluster that was serving: while it starts, no node connection is ready yet and a seed may be down.
+      if (cluster.status === 'ready' && !cluster.nodes('all').some((node) => node.status === 'ready'))
         trip('every node connection of the cluster closed');
     });
   }
