@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Cluster } from 'ioredis';
 import { RedisHaEvents, getRedisToken, READER_CONNECTION, type RedisHaEvent } from '@app/redis-ha';
-import { RedisHaCacheModule } from '@app/redis-ha/cache';
 import { LocalRedisCluster } from '../tools/cluster/redis-cluster';
 import { primaryOfSlotIn } from '../tools/cluster/redis-cluster-nodes';
 import { startHaApp } from './helpers/ha-app';
@@ -138,12 +137,6 @@ describe('Redis Cluster: connections through shard failovers', () => {
       await short.close();
     }
     await cluster.waitUntilHealthy();
-  });
-
-  it('the cache, queues and health refuse cluster mode at startup, naming REDIS_MODE', async () => {
-    await expect(
-      startHaApp({ env: cluster.env() }, { imports: [RedisHaCacheModule.register()] }),
-    ).rejects.toThrow(/REDIS_MODE: is "cluster", where RedisHaCacheModule does not run yet/);
   });
 
   it('startup errors name the setting: unreachable seeds, wrong password', async () => {

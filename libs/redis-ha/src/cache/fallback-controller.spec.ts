@@ -3,9 +3,10 @@ import { loadAllSettings } from '../config/load-config';
 import type { CacheConfig } from '../config/cache.config';
 import { CacheMetrics } from './cache-metrics';
 import { CacheStatus } from './cache-status';
-import { FallbackController, type RedisRecovery } from './fallback-controller';
+import { FallbackController } from './fallback-controller';
+import type { RedisRecovery } from './redis-recovery';
 
-function setup(cache: Partial<CacheConfig> = {}) {
+function setup(cache: Partial<CacheConfig> = {}, shardLocal = false) {
   const config = loadAllSettings(
     {},
     {
@@ -23,7 +24,14 @@ function setup(cache: Partial<CacheConfig> = {}) {
     probe: jest.fn().mockRejectedValue(new Error('down')),
     invalidate: jest.fn().mockResolvedValue(undefined),
   };
-  const controller = new FallbackController(config, status, metrics, redis as RedisRecovery, logger);
+  const controller = new FallbackController(
+    config,
+    status,
+    metrics,
+    redis as RedisRecovery,
+    logger,
+    shardLocal,
+  );
   return { controller, status, metrics, logger, redis };
 }
 
@@ -145,5 +153,56 @@ describe('FallbackController', () => {
     expect(status.mode).toBe('redis');
     await jest.advanceTimersByTimeAsync(3000);
     expect(redis.probe).not.toHaveBeenCalled();
+  });
+
+  it('cluster (shardLocal): failures while other calls succeed do not count; once nothing succeeded for CACHE_TIMEOUT_MS they do', () => {
+    const { controller, metrics } = setup({ timeoutMs: 500 }, true);
+    for (let i = 0; i < 20; i++) {
+      controller.success(); // another shard answers...
+      jest.advanceTimersByTime(20);
+      controller.failure(new Error('MOVED 866 127.0.0.1:28101')); // ...while the dead shard's calls fail fast
+    }
+    expect(controller.active).toBe(false);
+    expect(metrics.redisErrors).toBe(20);
+    jest.advanceTimersByTime(500); // every shard down: nothing succeeds any more
+    for (let i = 0; i < 3; i++) controller.failure(new Error('ECONNREFUSED'));
+    expect(controller.active).toBe(true);
+  });
+
+  it('sentinel mode: consecutive failures count however recently a call succeeded', () => {
+    const { controller } = setup();
+    controller.success();
+    for (let i = 0; i < 3; i++) controller.failure(new Error('Command timed out'));
+    expect(controller.active).toBe(true);
+  });
+
+  it('a replay that fails (a shard still down) is retried by a later success, not by every one', async () => {
+    const { controller, redis } = setup({}, true);
+    redis.invalidate.mockRejectedValue(new Error('MOVED 866 127.0.0.1:28101'));
+    controller.set('a', 'outage-a', 60_000);
+    controller.success();
+    await jest.advanceTimersByTimeAsync(0);
+    for (let i = 0; i < 10; i++) controller.success();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(redis.invalidate).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(100);
+    redis.invalidate.mockResolvedValue(undefined);
+    controller.success();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(redis.invalidate).toHaveBeenCalledTimes(2);
+    expect(controller.get('a')).toBeUndefined();
+  });
+
+  it('a write that failed while the cache stayed on Redis leaves no copy in memory once Redis has it or dropped it', async () => {
+    const { controller, redis, metrics } = setup({}, true);
+    controller.set('a', 'outage-a', 60_000); // two writes that failed on a dead shard, answered by memory
+    controller.set('b', 'outage-b', 60_000);
+    controller.written('a'); // a later write of `a` reached Redis: the memory's copy is older
+    expect(controller.get('a')).toBeUndefined();
+    controller.success(); // any success replays the noted deletes
+    await jest.advanceTimersByTimeAsync(0);
+    expect(redis.invalidate).toHaveBeenCalledWith(['b']);
+    expect(controller.get('b')).toBeUndefined();
+    expect(metrics.fallbackItems).toBe(0);
   });
 });

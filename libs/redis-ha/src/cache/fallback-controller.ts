@@ -4,20 +4,13 @@ import type { CacheMetrics } from './cache-metrics';
 import type { CacheStatus } from './cache-status';
 import { CircuitBreaker } from './circuit-breaker';
 import { MemoryLru } from './memory-lru';
-
-/** What the controller needs from Redis to decide that the cache may return to it. */
-export interface RedisRecovery {
-  /** Resolves when Redis accepts a write again (bounded by the client's command timeout). */
-  probe(): Promise<void>;
-  /** Deletes these logical keys from Redis. */
-  invalidate(keys: string[]): Promise<void>;
-}
+import type { RedisRecovery } from './redis-recovery';
 
 const REPLAY_BATCH = 500;
+/** After a failed replay of invalidations (a shard still down), the next successful call retries it this much later. */
+const REPLAY_RETRY_MS = 100;
 
-export function isTimeout(err: unknown): boolean {
-  return err instanceof Error && /timed out/i.test(err.message);
-}
+const isTimeout = (err: unknown) => err instanceof Error && /timed out/i.test(err.message);
 
 /**
  * Decides whether the cache talks to Redis or to its fallback, and owns the fallback: a circuit breaker over
@@ -26,6 +19,10 @@ export function isTimeout(err: unknown): boolean {
  * ready again); on success it deletes those keys from Redis (Redis still holds their older values, and other
  * processes may have written newer ones, so deleting is the only safe merge), drops the memory and switches back.
  * Each switch is logged once, counted, and published in `CacheStatus`.
+ *
+ * `shardLocal` (cluster mode): a failure counts towards the breaker only when no call succeeded within the last
+ * `CACHE_TIMEOUT_MS`: one dead shard fails its own keys' calls (each answered by the fallback), not the cache; when
+ * all fail, it opens as in sentinel mode (or at once at the cluster client's `close`: every node connection gone).
  */
 export class FallbackController {
   readonly memory?: MemoryLru;
@@ -37,6 +34,8 @@ export class FallbackController {
   private replaying = false;
   private stopped = false;
   private lastError = '';
+  private lastSuccessAt = 0;
+  private replayAfter = 0;
 
   constructor(
     private readonly config: CacheConfig,
@@ -44,6 +43,7 @@ export class FallbackController {
     private readonly metrics: CacheMetrics,
     private readonly redis: RedisRecovery,
     private readonly logger: Logger,
+    private readonly shardLocal = false,
   ) {
     this.breaker = new CircuitBreaker(config.breakerThreshold);
     if (config.fallback === 'memory') this.memory = new MemoryLru(config.fallbackMaxItems);
@@ -56,9 +56,15 @@ export class FallbackController {
 
   /** A Redis call succeeded. Leftover invalidations (from a failure that did not open the breaker) go now. */
   success(): void {
+    if (this.shardLocal) this.lastSuccessAt = Date.now();
     this.breaker.success();
-    if (this.invalidations.size > 0 && !this.replaying && !this.breaker.isOpen)
-      void this.replay().catch(() => undefined);
+    if (
+      this.invalidations.size > 0 &&
+      !this.replaying &&
+      !this.breaker.isOpen &&
+      Date.now() >= this.replayAfter
+    )
+      void this.replay().catch(() => (this.replayAfter = Date.now() + REPLAY_RETRY_MS));
   }
 
   /** A Redis call failed or timed out. */
@@ -66,6 +72,7 @@ export class FallbackController {
     this.metrics.redisErrors++;
     if (isTimeout(err)) this.metrics.timeouts++;
     this.lastError = err instanceof Error ? err.message : String(err);
+    if (this.shardLocal && Date.now() - this.lastSuccessAt < this.config.timeoutMs) return;
     if (this.breaker.failure())
       this.activate(`${this.breaker.threshold} consecutive Redis calls failed (last: ${this.lastError})`);
   }
@@ -81,9 +88,10 @@ export class FallbackController {
     if (this.breaker.isOpen) void this.probe();
   }
 
-  /** `key` was written to Redis: an invalidation noted for it earlier is moot. */
+  /** `key` was written to Redis: an invalidation noted for it earlier is moot, a copy in memory is older. */
   written(key: string): void {
     if (this.invalidations.size > 0) this.invalidations.delete(key);
+    if (this.memory?.size) this.delete(key);
   }
 
   /** A read served by the fallback (a miss with `CACHE_FALLBACK=none`), counted as hit or miss. */
@@ -158,7 +166,9 @@ export class FallbackController {
       while (this.invalidations.size > 0) {
         const batch = [...this.invalidations].slice(0, REPLAY_BATCH);
         await this.redis.invalidate(batch);
-        for (const key of batch) this.invalidations.delete(key);
+        // Gone from Redis: no copy in memory may be served later either (when open, recover() drops them all).
+        const open = this.breaker.isOpen;
+        for (const key of batch) void (open ? this.invalidations.delete(key) : this.written(key));
         this.metrics.invalidationsReplayed += batch.length;
       }
     } finally {

@@ -48,9 +48,10 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
     this.keys = new CacheKeys(this.config);
     this.serializer = new CacheSerializer(this.config.maxValueBytes, () => this.metrics.rejectedWrites++);
     this.recent = new RecentWrites(this.config.readYourWritesMs);
-
     const recovery = redisRecovery(() => this.writer?.client, this.keys);
-    this.fallback = new FallbackController(this.config, status, metrics, recovery, this.logger);
+    // On a cluster, one dead shard does not switch the whole cache to the fallback (shardLocal).
+    const shardLocal = topology.kind === 'cluster';
+    this.fallback = new FallbackController(config, status, metrics, recovery, this.logger, shardLocal);
     if (this.config.enabled) {
       this.connections = new CacheConnections(factory, root.connection, config, topology);
       this.connections.switchOnClose(this.fallback, () => this.closing);
@@ -155,8 +156,7 @@ export class RedisHaCacheStore implements OnModuleInit, OnModuleDestroy {
   }
 
   private durableSet(redisKey: string, raw: string, ttl: number, wait: number) {
-    const durable = this.connections!.durable;
-    return countedDurableSet(durable, this.config, this.metrics, redisKey, raw, ttl, wait);
+    return countedDurableSet(this.connections!.durable, this.config, this.metrics, redisKey, raw, ttl, wait);
   }
 
   async delete(key: string): Promise<boolean> {

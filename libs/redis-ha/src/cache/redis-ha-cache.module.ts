@@ -5,7 +5,6 @@ import type { Env } from '../config/env-reader';
 import { parseCacheConfig, type CacheConfig } from '../config/cache.config';
 import { loadSection } from '../config/load-config';
 import { REDIS_HA_ENV } from '../redis-ha.constants';
-import { notOnCluster } from '../topology/cluster/not-on-cluster';
 import { REDIS_HA_CACHE_CONFIG } from './cache.constants';
 import { createCacheKeyv } from './keyv-store';
 import { withDirectManagerPaths } from './manager-direct';
@@ -50,7 +49,6 @@ function cacheSettings(env: Env, options: RedisHaCacheModuleOptions): CacheConfi
 }
 
 const PROVIDERS: Provider[] = [
-  notOnCluster('RedisHaCacheModule'),
   {
     provide: REDIS_HA_CACHE_CONFIG,
     useFactory: cacheSettings,

@@ -1,23 +1,18 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../topology/topology';
 import type { CacheConfig } from '../config/cache.config';
 import type { Logger } from '@nestjs/common';
 import type { CacheMetrics } from './cache-metrics';
 import { type DurableWriteResult, durableSet } from './durable-write';
 import type { CacheKeys } from './cache-keys';
-import type { FallbackController, RedisRecovery } from './fallback-controller';
+import type { FallbackController } from './fallback-controller';
+import type { RedisRecovery } from './redis-recovery';
 import type { TrackedClient } from './tracked-client';
+import { deleteKeys, unlinkByPrefix } from './key-commands';
 
 /** The cache store's writes beyond get/set/delete, each one Redis exchange or loop, apart from its routing. */
 
-/** Deletes every key under `prefix` (all cache versions), `UNLINK`ing each `SCAN` batch. */
-export async function unlinkByPrefix(client: Redis, prefix: string): Promise<void> {
-  const stream = client.scanStream({ match: `${prefix}*`, count: 1000 });
-  for await (const keys of stream as AsyncIterable<string[]>)
-    if (keys.length > 0) await client.unlink(...keys);
-}
-
 /** `SET lockKey pid PX ttl NX`: true when this process took the lock. */
-export async function takeLock(client: Redis, lockKey: string, ttlMs: number): Promise<boolean> {
+export async function takeLock(client: RedisClient, lockKey: string, ttlMs: number): Promise<boolean> {
   const reply = await client.set(lockKey, String(process.pid), 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
   return reply === 'OK';
 }
@@ -66,7 +61,7 @@ export async function viaRedis<T>(
 
 /** Empties the memory fallback and deletes every key under `prefix`; only the former while Redis is unreachable. */
 export async function clearCache(
-  client: Redis | undefined,
+  client: RedisClient | undefined,
   fallback: FallbackController,
   prefix: string,
   logger: Pick<Logger, 'warn'>,
@@ -81,7 +76,7 @@ export async function clearCache(
 }
 
 /** How the fallback checks that Redis is back and replays the deletes it missed, on the writer of the moment. */
-export function redisRecovery(client: () => Redis | undefined, keys: CacheKeys): RedisRecovery {
+export function redisRecovery(client: () => RedisClient | undefined, keys: CacheKeys): RedisRecovery {
   return {
     // A write, so that a replica or a master refusing writes does not count as back.
     probe: async () => {
@@ -89,7 +84,11 @@ export function redisRecovery(client: () => Redis | undefined, keys: CacheKeys):
     },
     invalidate: async (list) => {
       const writer = client();
-      if (writer && list.length > 0) await writer.del(...list.map((k) => keys.redisKey(k)));
+      if (writer)
+        await deleteKeys(
+          writer,
+          list.map((k) => keys.redisKey(k)),
+        );
     },
   };
 }

@@ -1,4 +1,4 @@
-import { slotOf } from '../topology/cluster/key-slot';
+import { keySlot } from '../topology/cluster/key-slot';
 import { judgeCluster, readySlotsOf } from './cluster-verdict';
 import { parseClusterInfo, parseClusterNodes, type ClusterSnapshot, type ShardProbe } from './cluster-view';
 
@@ -108,7 +108,7 @@ describe('judgeCluster', () => {
   it('readiness keys on other shards: up (degraded) while the dead primary serves none of them', () => {
     const keys = ['app:{t1}'];
     const slots = readySlotsOf(keys)!;
-    expect(slots).toEqual(new Set([slotOf('{t1}')]));
+    expect(slots).toEqual(new Set([keySlot('{t1}')]));
     // Pick the dead shard as one that does not hold the key's slot.
     const slot = [...slots][0];
     const dead = Object.keys(RANGES).find((s) => slot < RANGES[s][0] || slot > RANGES[s][1])!;

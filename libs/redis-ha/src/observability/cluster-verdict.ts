@@ -1,4 +1,4 @@
-import { slotOf } from '../topology/cluster/key-slot';
+import { keySlot } from '../topology/cluster/key-slot';
 import {
   isFailing,
   rangeLabel,
@@ -164,5 +164,5 @@ function judgeShard(probe: ShardProbe): ShardVerdict {
 
 /** The slots of `keys` (`HEALTH_CLUSTER_READY_KEYS`), or undefined for every slot. */
 export function readySlotsOf(keys: readonly string[] | undefined): Set<number> | undefined {
-  return keys && keys.length > 0 ? new Set(keys.map(slotOf)) : undefined;
+  return keys && keys.length > 0 ? new Set(keys.map(keySlot)) : undefined;
 }

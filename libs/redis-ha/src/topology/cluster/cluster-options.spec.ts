@@ -32,6 +32,13 @@ describe('ioredis Cluster options', () => {
     expect(options.keyPrefix).toBe('app:'); // applied once, by the cluster client
   });
 
+  it("node connections never reconnect: the cache's durable writes rely on one connection per node client", () => {
+    for (const role of ['writer', 'reader'] as const) {
+      expect(optionsFor(role).clusterNodeRetryStrategy).toBeUndefined();
+      expect(optionsFor(role).redisOptions).not.toHaveProperty('retryStrategy');
+    }
+  });
+
   it('rides a failover within the command timeout instead of 16 redirections; refreshes slots itself', () => {
     const options = optionsFor('writer', { REDIS_COMMAND_TIMEOUT_MS: '5000' });
     expect(options.maxRedirections).toBeGreaterThanOrEqual(5000 / options.retryDelayOnFailover!);

@@ -7,7 +7,7 @@ import type { ConnectionRole } from '../../config/connection-role';
  * ioredis' 100 ms default is half the 250 ms a healthy shard's writes may stall; 50 ms resumes a shard within
  * ~50 ms of its promotion being known.
  */
-const RETRY_MS = 50;
+export const RETRY_MS = 50;
 
 /**
  * How often each client refreshes its slot table by itself (ioredis: only on MOVED and errors by default). A
@@ -40,6 +40,7 @@ const CLUSTER_OWNED = [
   'reconnectOnError',
   'db',
   'connector',
+  'enableAutoPipelining',
 ] as const;
 
 /**
@@ -47,7 +48,7 @@ const CLUSTER_OWNED = [
  * `REDIS_READ_FROM` (`replica`: a replica of the key's shard, the primary when the shard has none;
  * `replica-preferred`: a connected replica, else the primary).
  */
-function scaleReads(role: ConnectionRole, readFrom: ReadFrom): ClusterOptions['scaleReads'] {
+export function scaleReads(role: ConnectionRole, readFrom: ReadFrom): ClusterOptions['scaleReads'] {
   if (role !== 'reader' || readFrom === 'master') return 'master';
   if (readFrom === 'replica') return 'slave';
   return (nodes: Redis[]) => {
@@ -73,6 +74,8 @@ export function buildClusterOptions(
   return {
     redisOptions: redisOptions as ClusterOptions['redisOptions'],
     keyPrefix: node.keyPrefix,
+    // Decided by the cluster client (it batches per node), not by the node connections: set by the cache's roles.
+    enableAutoPipelining: node.enableAutoPipelining ?? false,
     scaleReads: scaleReads(role, config.readFrom),
     // Commands wait for the cluster instead of failing: while a shard fails over, each try of its commands
     // meets a closed connection, MOVED to the dead primary or CLUSTERDOWN, and each counts as a redirection.

@@ -5,8 +5,8 @@ import { REDIS_HA_CONFIG } from '../../redis-ha.constants';
 
 /**
  * A feature module that does not run on Redis Cluster yet fails startup in cluster mode with this, instead of
- * connecting somewhere wrong: the cache and the queues are built on one master's connections (durable writes,
- * multi-key calls and BullMQ hash tags are not cluster-aware yet). Health and metrics are (cluster.health.ts).
+ * connecting somewhere wrong: the queues are built on one master's connections (BullMQ hash tags are not
+ * cluster-aware yet). The cache and health run on a cluster (cache/README.md, observability/README.md).
  */
 export function notOnCluster(feature: string): Provider {
   return {
