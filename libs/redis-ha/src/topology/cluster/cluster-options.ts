@@ -18,13 +18,19 @@ export const RETRY_MS = 50;
 const SLOTS_REFRESH_MS = 5000;
 
 /**
- * Bound of one `CLUSTER SLOTS` question of a client's refresh. The client asks the nodes in random order and moves
- * to the next on a timeout, so a hung node it happens to ask first costs this much; 1 s (the default) would add
- * 0.8 s to leaving a hung primary. Not much lower: on a loaded machine a healthy node can take 100+ ms, and when every node times
- * out in one refresh ioredis reports `ClusterAllFailedError` (harmless for a periodic refresh, which the next
- * one repeats; at startup it fails the connect, where the error names `REDIS_CLUSTER_NODES`).
+ * Bound of one `CLUSTER SLOTS` question of a client's refresh while it connects. The client asks the nodes in
+ * random order and moves to the next on a timeout; when every node times out ioredis reports
+ * `ClusterAllFailedError`, which at startup fails the connect: so not too low for a loaded machine, where a
+ * healthy node can take 100+ ms. Once connected it is `SLOTS_REFRESH_TIMEOUT_READY_MS`.
  */
-const SLOTS_REFRESH_TIMEOUT_MS = 200;
+const SLOTS_REFRESH_TIMEOUT_MS = 500;
+
+/**
+ * The same bound once the client is connected: a refresh the slot watch asks for after a promotion picks the hung
+ * old primary first one time in six and waits this long (at 200 ms, resumes 288 ms after the promotion were
+ * measured where 70-90 ms is the rule). A refresh where every node timed out is simply asked again by the watch.
+ */
+export const SLOTS_REFRESH_TIMEOUT_READY_MS = 100;
 
 /** Options of one node connection that ioredis refuses in `redisOptions` or that the cluster sets itself. */
 const CLUSTER_OWNED = [

@@ -1,71 +1,31 @@
 import { Logger } from '@nestjs/common';
-import { Cluster, type Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type RedisOptions } from 'ioredis';
 import type { ConnectionConfig } from '../../config/connection.config';
 import type { ConnectionRole } from '../../config/connection-role';
 import { RedisHaConnectionError } from '../../errors/redis-ha-connection.error';
 import type { RedisHaEvents } from '../../events/redis-ha-events';
-import { destroySocket } from '../../internals/ioredis';
 import type { Topology, TopologyDescription } from '../topology';
-import { buildClusterOptions } from './cluster-options';
+import { SLOTS_REFRESH_TIMEOUT_READY_MS, buildClusterOptions } from './cluster-options';
 import { hostPort, primaryMoves, shardsOf } from './cluster-shards';
 import { SlotWatch, type SlotRange } from './slot-watch';
+import { closeDroppedNodes, refreshUntilCurrent } from './client-refresh';
 
 /**
  * How often the slot watch asks every node for the slot table. It leaves a hung primary (no error, no MOVED: its
  * commands just wait) once its replica is promoted: measured, a default client wrote to a SIGSTOPped primary for
- * 10 s, and that primary acknowledged 642 writes on waking before it turned replica. Every 200 ms: up to 200 ms
+ * 10 s, and that primary acknowledged 642 writes on waking before it turned replica. Every 100 ms: up to 100 ms
  * until the watch sees the promotion, then each client's own refresh (up to 200 ms more when it asks the frozen
- * node first: SLOTS_REFRESH_TIMEOUT_MS in cluster-options.ts), within ~0.5 s of the promotion.
+ * node first: SLOTS_REFRESH_TIMEOUT_MS in cluster-options.ts): within ~0.35 s of the promotion (at 200 ms, 354 and
+ * 414 ms were measured against the issue's 0.5 s). The cost: one `CLUSTER SLOTS` per node per 100 ms per app, on
+ * connections the watch keeps open.
  */
-const SLOT_WATCH_MS = 200;
+const SLOT_WATCH_MS = 100;
 /** A node that has not answered in this long is left out of the round (the majority decides without it). */
-const SLOT_WATCH_TIMEOUT_MS = 1000;
+const SLOT_WATCH_TIMEOUT_MS = 500;
 
 const AUTH = /WRONGPASS|NOAUTH|invalid username-password|AUTH failed/i;
 /** A node the seeds announced (in `CLUSTER SLOTS`) by a name DNS does not know: behind NAT, or a pod's name. */
 const UNRESOLVED = /(?:ENOTFOUND|EAI_AGAIN) (\S+)/;
-
-/**
- * How long a node connection the cluster dropped (its node no longer serves a slot) may take to close. ioredis
- * only half-closes it: a healthy node closes at once, answering what it had (a replica answers in ~1 ms here, a
- * demoted primary with MOVED); a hung primary never does, and its unanswered commands would wait for it to wake
- * (measured: 2.1 s after the promotion was known). Then the socket is destroyed, which fails them as
- * "Connection is closed" and the cluster sends them to the promoted replica. Safe for writes: the old primary,
- * once awake, learns it was replaced and resyncs, discarding what it ran.
- */
-const DROPPED_NODE_CLOSE_MS = 50;
-
-/**
- * Closes, after `DROPPED_NODE_CLOSE_MS`, the node connections `cluster` dropped from its pool at a refresh.
- * ioredis announces a dropped node (`-node`) only once its socket has closed, which is what never happens with a
- * hung one: so the connections are followed from `+node`, and compared with the pool after each refresh.
- */
-function closeDroppedNodes(cluster: Cluster): void {
-  const known = new Set<Redis>();
-  cluster.on('+node', (node: Redis) => known.add(node));
-  cluster.on('refresh', () => {
-    const pooled = new Set(cluster.nodes('all'));
-    for (const node of known) {
-      if (pooled.has(node)) continue;
-      known.delete(node);
-      setTimeout(() => {
-        if (node.status !== 'end') destroySocket(node);
-      }, DROPPED_NODE_CLOSE_MS).unref();
-    }
-  });
-}
-
-/**
- * Has `cluster` refresh its slot table now. When every node it knows fails to answer (they all moved away or
- * were renamed, while the slot watch still reaches the cluster through the seeds), it starts over from the seed
- * nodes: ioredis would keep asking the nodes it knows (measured: a client stayed on unresolvable names for 10 s
- * and more while the cluster served).
- */
-function refreshOrRejoin(cluster: Cluster): void {
-  cluster.refreshSlotsCache((err) => {
-    if (err && /Failed to refresh slots cache/.test(err.message)) cluster.disconnect(true);
-  });
-}
 
 /**
  * Redis Cluster (`REDIS_MODE=cluster`, `REDIS_CLUSTER_NODES`): each connection is an ioredis `Cluster` that
@@ -94,16 +54,22 @@ export class ClusterTopology implements Topology {
 
   createClient(role: ConnectionRole, options: RedisOptions): Cluster {
     const cluster = new Cluster(this.config.clusterNodes, buildClusterOptions(this.config, role, options));
-    closeDroppedNodes(cluster);
+    closeDroppedNodes(cluster, this.silent);
     cluster.on('node error', (err: Error) => {
       this.nodeErrors.push(err);
       if (this.nodeErrors.length > 10) this.nodeErrors.shift();
     });
     // The watch starts with the first client that connects (none before: REDIS_LAZY_CONNECT), with its options.
-    cluster.once('ready', () => this.startWatch(options));
+    cluster.once('ready', () => {
+      cluster.options.slotsRefreshTimeout = SLOTS_REFRESH_TIMEOUT_READY_MS;
+      this.startWatch(options);
+    });
     this.clusters.push(cluster);
     return cluster;
   }
+
+  /** Whether the slot watch has not heard from the node `key` lately (hung, dead, or not a node it knows). */
+  private readonly silent = (key: string): boolean => this.watch?.silent(key) ?? false;
 
   private startWatch(options: RedisOptions): void {
     if (this.watch) return;
@@ -138,7 +104,8 @@ export class ClusterTopology implements Topology {
     const first = this.table.length === 0;
     this.table = table;
     if (first) return;
-    for (const cluster of this.clusters) if (cluster.status === 'ready') refreshOrRejoin(cluster);
+    for (const cluster of this.clusters)
+      if (cluster.status === 'ready') refreshUntilCurrent(cluster, ranges, this.silent);
     for (const move of moves) {
       const slotCount = move.slots.reduce((n, [from, to]) => n + to - from + 1, 0);
       this.logger.warn(`Cluster: ${slotCount} slots moved from ${move.from} to ${move.to}`);

@@ -36,6 +36,12 @@ describe('agreed', () => {
     await expect(agreed(answers, 2)).resolves.toEqual(table('new:1'));
   });
 
+  it('counts agreement on the primaries: views that differ only in replicas (right after a failover) agree', async () => {
+    const withReplica: SlotRange[] = [{ first: 0, last: 16383, nodes: ['new:1', 'other:1'] }];
+    const answers = [Promise.resolve(table('new:1')), Promise.resolve(withReplica), never];
+    await expect(agreed(answers, 2)).resolves.toEqual(table('new:1'));
+  });
+
   it('without a quorum, takes the table most answers gave once all ended; errors count as no answer', async () => {
     const down = () => Promise.reject(new Error('getaddrinfo ENOTFOUND'));
     const answers = [down(), down(), down(), Promise.resolve(table('a:1')), Promise.resolve(table('a:1'))];

@@ -34,6 +34,8 @@ export class SlotWatch {
   private asking = false;
   private signature = '';
   private readonly seeds: string[];
+  /** When each node last answered (epoch ms). */
+  private readonly answeredAt = new Map<string, number>();
 
   constructor(private readonly options: SlotWatchOptions) {
     this.seeds = options.seeds.map(nodeKey);
@@ -57,7 +59,10 @@ export class SlotWatch {
         keys.map((key) =>
           this.connection(key)
             .cluster('SLOTS')
-            .then((reply) => parseClusterSlots(reply as unknown[], this.options.natMap)),
+            .then((reply) => {
+              this.answeredAt.set(key, Date.now());
+              return parseClusterSlots(reply as unknown[], this.options.natMap);
+            }),
         ),
         Math.floor(keys.length / 2) + 1,
       );
@@ -65,6 +70,11 @@ export class SlotWatch {
     } finally {
       this.asking = false;
     }
+  }
+
+  /** Whether the node `key` has not answered for two rounds and more (hung, dead, or never asked). */
+  silent(key: string): boolean {
+    return Date.now() - (this.answeredAt.get(key) ?? 0) > 2 * this.options.intervalMs;
   }
 
   close(): void {
@@ -84,6 +94,7 @@ export class SlotWatch {
       if (known.has(key) || this.seeds.includes(key)) continue;
       connection.disconnect();
       this.connections.delete(key);
+      this.answeredAt.delete(key);
     }
     this.options.onTable(ranges);
   }
@@ -108,12 +119,22 @@ export class SlotWatch {
   }
 }
 
+/** The whole table: a change of replicas counts (clients refresh to read from them). */
 function signatureOf(ranges: readonly SlotRange[]): string {
   return ranges.map((r) => `${r.first}-${r.last}:${r.nodes.join(',')}`).join(';');
 }
 
 /**
- * The first table `quorum` of the answers agree on, as soon as they do; when the answers end without a quorum
+ * Who serves which slots: what the nodes must agree on. Not the replicas: for a few seconds after a failover the
+ * nodes list them differently (the failed old primary, a replica still attaching), and waiting for those views to
+ * match, or for the hung node to time out, delayed leaving a hung primary to 1.1 s after its replica's promotion.
+ */
+function primariesOf(ranges: readonly SlotRange[]): string {
+  return ranges.map((r) => `${r.first}-${r.last}:${r.nodes[0]}`).join(';');
+}
+
+/**
+ * The first table whose primaries `quorum` of the answers agree on, as soon as they do; when the answers end without a quorum
  * (nodes down or unreachable), the table most of them gave, the first of equals; undefined when none answered.
  * Errors count as no answer.
  */
@@ -132,10 +153,10 @@ export function agreed(
     };
     for (const answer of answers) {
       answer.then((table) => {
-        const signature = signatureOf(table);
+        const signature = primariesOf(table);
         const vote = votes.get(signature) ?? { table, count: 0 };
         votes.set(signature, vote);
-        if (++vote.count === quorum) resolve(table);
+        if (++vote.count === quorum) resolve(vote.table);
         settle();
       }, settle);
     }
