@@ -1,4 +1,7 @@
+import { Logger } from '@nestjs/common';
 import type { Cluster } from 'ioredis';
+import type { Socket } from 'node:net';
+import { CapturingLogger } from './helpers/ha-app';
 import { JobIdempotency } from '@app/redis-ha/queue';
 import { LocalRedisCluster } from '../tools/cluster/redis-cluster';
 import {
@@ -24,6 +27,11 @@ const CONCURRENCY = 10;
 const JOB_MS = 5;
 const FAILOVERS = 5;
 
+function longestGap(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted.reduce((gap, t, i) => (i === 0 ? 0 : Math.max(gap, t - sorted[i - 1])), 0);
+}
+
 interface Figures {
   fault: string;
   queue: string;
@@ -32,6 +40,8 @@ interface Figures {
   duplicates: number;
   inFlight: number;
   lastDoneAfterMs: number;
+  /** The longest time without a completion on the victim's queue while its batch was worked. */
+  victimStallMs: number;
 }
 
 describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', () => {
@@ -41,6 +51,7 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
   const queueOf = new Map<number, string>();
   const names: string[] = [];
   const figures: Figures[] = [];
+  const logs = new CapturingLogger();
   let next = 0;
 
   /** Three queue names whose keys (`bull:{<name>}:...`) are served by three different primaries. */
@@ -62,10 +73,14 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
       names.map((name) => ({ name, workerOptions: { concurrency: CONCURRENCY } })),
       names.map((name) => recordingProcessor(name, log, JOB_MS)),
     );
+    Logger.overrideLogger(logs); // what the library logged through the faults, summed up in afterAll
   }, 60_000);
 
   afterAll(async () => {
     if (figures.length > 0) console.log(`queue-cluster figures:\n${JSON.stringify(figures, null, 1)}`);
+    const warnings = logs.lines.filter((line) => !line.startsWith('log ')).map((line) => line.slice(0, 160));
+    console.log(`queue-cluster library warnings and errors (${warnings.length}):\n${warnings.join('\n')}`);
+    Logger.overrideLogger(['error']);
     await app?.close().catch(() => undefined);
     await cluster?.stop();
   });
@@ -104,6 +119,9 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
       duplicates: batch.reduce((sum, n) => sum + (log.starts.get(n)?.length ?? 1) - 1, 0),
       inFlight: log.inFlight(at).filter((n) => queueOf.get(n) === victim).length,
       lastDoneAfterMs: Math.max(...done.map((n) => log.completedAt.get(n)!)) - at,
+      victimStallMs: longestGap(
+        done.filter((n) => queueOf.get(n) === victim).map((n) => log.completedAt.get(n)!),
+      ),
     };
     figures.push(entry);
     console.log(`queue-cluster ${JSON.stringify(entry)}`);
@@ -223,4 +241,37 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
     }
     expect(log.failedEvents).toBe(0);
   });
+
+  it('finds a wedged blocking connection (its BZPOPMIN gets no reply while jobs wait) and replaces its sockets within 2 guard intervals', async () => {
+    // The wedge is provoked by no longer reading the worker's blocking sockets (a reply that never comes, as from
+    // a frozen or replaced node); drainDelay 30 puts BullMQ's own watchdog at 31 s, so only the guard can end it.
+    const wedgeLog = new JobLog();
+    const name = 'cwedge';
+    const other = await startQueueApp(
+      cluster.env(),
+      [{ name, workerOptions: { drainDelay: 30 } }],
+      [recordingProcessor(name, wedgeLog, 1)],
+      { queue: { workerGuardIntervalMs: 1000 } },
+    );
+    Logger.overrideLogger(logs); // the new app set its own
+    try {
+      await other.queue(name).add('job', { n: 0 });
+      await waitUntil('the first job', () => wedgeLog.completedAt.has(0));
+      await sleep(300); // drained: the worker waits in BZPOPMIN
+      const blocking = (await other.worker(name).getBackend().blockingClient) as unknown as Cluster;
+      for (const node of blocking.nodes('all')) (node as unknown as { stream?: Socket }).stream?.pause();
+      const at = Date.now();
+      await other
+        .queue(name)
+        .addBulk(Array.from({ length: 20 }, (_, i) => ({ name: 'job', data: { n: i + 1 } })));
+      const tookMs = await waitUntil('jobs after the wedge', () => wedgeLog.completedAt.size === 21, 20_000);
+      console.log(
+        `queue-cluster wedge: 20 jobs done ${Date.now() - at} ms after they were added to a wedged worker`,
+      );
+      expect(tookMs).toBeLessThanOrEqual(3000);
+      expect(logs.lines.some((line) => /is wedged: its BZPOPMIN has had no reply/.test(line))).toBe(true);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
 });
