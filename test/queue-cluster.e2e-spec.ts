@@ -1,4 +1,5 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type Type } from '@nestjs/common';
+import { QueueEventsHost, QueueEventsListener } from '@nestjs/bullmq';
 import type { Cluster } from 'ioredis';
 import type { Socket } from 'node:net';
 import { CapturingLogger } from './helpers/ha-app';
@@ -65,13 +66,18 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
     return [...byShard.values()];
   }
 
+  let Events: Type<QueueEventsHost>;
+
   beforeAll(async () => {
     cluster = await LocalRedisCluster.start({ basePort: 28300, nodeTimeoutMs: NODE_TIMEOUT_MS });
     names.push(...(await queuesOnThreeShards()));
+    @QueueEventsListener(names[1])
+    class QueueEventsOfOne extends QueueEventsHost {}
+    Events = QueueEventsOfOne;
     app = await startQueueApp(
       cluster.env(),
       names.map((name) => ({ name, workerOptions: { concurrency: CONCURRENCY } })),
-      names.map((name) => recordingProcessor(name, log, JOB_MS)),
+      [...names.map((name) => recordingProcessor(name, log, JOB_MS)), Events],
     );
     Logger.overrideLogger(logs); // what the library logged through the faults, summed up in afterAll
   }, 60_000);
@@ -147,9 +153,15 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
     } finally {
       admin.disconnect();
     }
+    // QueueEvents (XREAD BLOCK on the queue's events stream) on its own factory Cluster, too.
+    const events = app!.app.get(Events).queueEvents;
+    const completedIds = new Set<string>();
+    events.on('completed', ({ jobId }) => completedIds.add(jobId));
+    await events.waitUntilReady();
     const batch = await addBatch(20);
     await waitUntil('the first jobs', () => batch.every((n) => log.completedAt.has(n)));
     expect(log.duplicates()).toBe(0);
+    await waitUntil('their completed events', () => completedIds.size === 20);
     for (const name of names) {
       // BullMQ's getWorkers() finds the worker's blocking connection by the name BullMQ gave it (CLIENT LIST of
       // every node): the factory's copy kept it.
@@ -234,6 +246,14 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
     await waitUntil('new jobs on every queue', () => batch.every((n) => log.completedAt.has(n)), 10_000);
     const tookMs = Date.now() - started;
     console.log(`queue-cluster after the failovers: 30 new jobs done in ${tookMs} ms`);
+    // QueueEvents kept reading its stream through the failovers of its shard (UNBLOCKED, then the new primary).
+    const seen = new Set<string>();
+    const events = app!.app.get(Events).queueEvents;
+    const onCompleted = ({ jobId }: { jobId: string }) => seen.add(jobId);
+    events.on('completed', onCompleted);
+    const job = await app!.queue(names[1]).add('job', { n: next++ });
+    await waitUntil('a completed event after the failovers', () => seen.has(job.id!), 10_000);
+    events.off('completed', onCompleted);
     for (const name of names) {
       expect(app!.worker(name).isRunning()).toBe(true);
       const counts = await app!.queue(name).getJobCounts('active', 'wait');
