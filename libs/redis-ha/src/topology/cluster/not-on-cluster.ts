@@ -5,8 +5,8 @@ import { REDIS_HA_CONFIG } from '../../redis-ha.constants';
 
 /**
  * A feature module that does not run on Redis Cluster yet fails startup in cluster mode with this, instead of
- * connecting somewhere wrong: the cache, the queues and health/metrics are built on one master's connections
- * (durable writes, multi-key calls, BullMQ hash tags and the health probes are not cluster-aware yet).
+ * connecting somewhere wrong: the cache and health/metrics are built on one master's connections (durable
+ * writes, multi-key calls and the health probes are not cluster-aware yet). The queues run on Redis Cluster.
  */
 export function notOnCluster(feature: string): Provider {
   return {
