@@ -18,8 +18,9 @@ import {
  * BullMQ queues on a real Redis Cluster (3 primaries + 3 replicas, cluster-node-timeout 2000 ms, ports
  * 28300-28305, buses 18300-18305): three queues whose hash tags land on three different shards, worked by one
  * worker each (concurrency 10, 5 ms jobs), through a SIGKILL of one queue's primary and then planned
- * `CLUSTER FAILOVER`s of each queue's shard in turn. Per fault: jobs lost (added, never completed), extra runs,
- * and when the last job of the batch completed after the fault. Raw BullMQ 6 through the same SIGKILL: 0 lost,
+ * `CLUSTER FAILOVER`s of each queue's shard in turn (3,000 jobs each), then a SIGSTOP, and a provoked wedge of
+ * a worker's blocking connection. Per fault: jobs lost (added, never completed), extra runs against the jobs in
+ * flight at the fault, when the last job of the batch completed after it, and the victim queue's longest stall. Raw BullMQ 6 through the same SIGKILL: 0 lost,
  * the ~10 jobs in flight ran twice and the last finished 59.6-89.6 s after the kill (/work/shared/FINDINGS.md).
  */
 const NODE_TIMEOUT_MS = 2000;
@@ -39,8 +40,15 @@ interface Figures {
   jobs: number;
   lost: number;
   duplicates: number;
+  /** Jobs of the victim's queue started before the fault and not acknowledged before it. */
   inFlight: number;
+  /** The same over all queues: what a fault may run twice (the queue README's bound on duplicates). */
+  inFlightAll: number;
   lastDoneAfterMs: number;
+  /** When the replica answered ROLE master, after the fault. */
+  promotedAfterMs: number;
+  /** The victim queue's first completion after that. */
+  victimResumeAfterPromotionMs: number;
   /** The longest time without a completion on the victim's queue while its batch was worked. */
   victimStallMs: number;
 }
@@ -108,8 +116,19 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
     return added;
   }
 
+  /** Waits until `victim`'s worker is busy (half its slots running jobs), so the fault hits it mid-batch. */
+  async function untilBusy(victim: string): Promise<void> {
+    const running = () => log.inFlight(Date.now()).filter((n) => queueOf.get(n) === victim).length;
+    await waitUntil(`${victim} busy`, () => running() >= CONCURRENCY / 2, 10_000);
+  }
+
   /** Waits for `batch` to complete (bounded), then records the figures of `fault` at `at` on `victim`'s queue. */
-  async function settle(fault: string, victim: string, at: number, batch: number[]): Promise<Figures> {
+  async function settle(
+    fault: string,
+    victim: string,
+    { at, promotedAt }: { at: number; promotedAt: number },
+    batch: number[],
+  ): Promise<Figures> {
     await waitUntil(
       `the ${fault} batch to complete`,
       () => batch.every((n) => log.completedAt.has(n)),
@@ -117,6 +136,7 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
     ).catch(() => undefined); // the figures below say what is missing
     await sleep(500); // late duplicate runs
     const done = batch.filter((n) => log.completedAt.has(n));
+    const victimDone = done.filter((n) => queueOf.get(n) === victim).map((n) => log.completedAt.get(n)!);
     const entry: Figures = {
       fault,
       queue: victim,
@@ -124,10 +144,11 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
       lost: batch.length - done.length,
       duplicates: batch.reduce((sum, n) => sum + (log.starts.get(n)?.length ?? 1) - 1, 0),
       inFlight: log.inFlight(at).filter((n) => queueOf.get(n) === victim).length,
+      inFlightAll: log.inFlight(at).length,
       lastDoneAfterMs: Math.max(...done.map((n) => log.completedAt.get(n)!)) - at,
-      victimStallMs: longestGap(
-        done.filter((n) => queueOf.get(n) === victim).map((n) => log.completedAt.get(n)!),
-      ),
+      promotedAfterMs: promotedAt - at,
+      victimResumeAfterPromotionMs: Math.min(...victimDone.filter((t) => t >= promotedAt)) - promotedAt,
+      victimStallMs: longestGap(victimDone),
     };
     figures.push(entry);
     console.log(`queue-cluster ${JSON.stringify(entry)}`);
@@ -194,28 +215,32 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
     const victimQueue = names[0];
     const victim = await cluster.primaryOfSlot(cluster.slotOf(app!.queue(victimQueue).keys.wait));
     const batch = await addBatch(Math.ceil(2000 / names.length));
-    await sleep(300); // mid-batch
+    await untilBusy(victimQueue);
     const { at } = await cluster.kill(victim);
-    const { promotedAt } = await cluster.waitForPromotion(victim);
-    const entry = await settle('SIGKILL', victimQueue, at, batch);
-    console.log(`queue-cluster SIGKILL: replica promoted ${promotedAt - at} ms after the kill`);
-    expect(entry.lost).toBe(0);
-    expect(entry.duplicates).toBeLessThanOrEqual(Math.max(entry.inFlight, CONCURRENCY));
-    expect(entry.lastDoneAfterMs).toBeLessThanOrEqual(BOUND_MS);
-    await cluster.restart(victim);
-    await cluster.waitUntilHealthy();
+    try {
+      const { promotedAt } = await cluster.waitForPromotion(victim);
+      const entry = await settle('SIGKILL', victimQueue, { at, promotedAt }, batch);
+      expect(entry.lost).toBe(0);
+      expect(entry.inFlight).toBeGreaterThan(0); // the fault hit the queue mid-batch
+      expect(entry.duplicates).toBeLessThanOrEqual(entry.inFlightAll);
+      expect(entry.lastDoneAfterMs).toBeLessThanOrEqual(BOUND_MS);
+    } finally {
+      await cluster.restart(victim); // it rejoins as a replica of the promoted one
+      await cluster.waitUntilHealthy();
+    }
   }, 120_000);
 
   it(`${FAILOVERS} planned CLUSTER FAILOVERs in a row, each queue's shard in turn: 0 lost, duplicates <= in flight, each done <= node timeout + 10 s`, async () => {
     for (let i = 0; i < FAILOVERS; i++) {
       const victimQueue = names[i % names.length];
       const primary = await cluster.primaryOfSlot(cluster.slotOf(app!.queue(victimQueue).keys.wait));
-      const batch = await addBatch(300);
-      await sleep(200);
-      const { at } = await cluster.failover(await cluster.replicaOf(primary));
-      const entry = await settle(`CLUSTER FAILOVER ${i + 1}`, victimQueue, at, batch);
+      const batch = await addBatch(1000);
+      await untilBusy(victimQueue);
+      const switched = await cluster.failover(await cluster.replicaOf(primary));
+      const entry = await settle(`CLUSTER FAILOVER ${i + 1}`, victimQueue, switched, batch);
       expect(entry.lost).toBe(0);
-      expect(entry.duplicates).toBeLessThanOrEqual(Math.max(entry.inFlight, CONCURRENCY));
+      expect(entry.inFlight).toBeGreaterThan(0); // the fault hit the queue mid-batch
+      expect(entry.duplicates).toBeLessThanOrEqual(entry.inFlightAll);
       expect(entry.lastDoneAfterMs).toBeLessThanOrEqual(BOUND_MS);
       await cluster.waitUntilHealthy();
     }
@@ -224,15 +249,15 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
   it('SIGSTOP of a queue shard primary (a hang: no error, no MOVED): 0 lost, all done <= node timeout + 10 s', async () => {
     const victimQueue = names[2];
     const frozen = await cluster.primaryOfSlot(cluster.slotOf(app!.queue(victimQueue).keys.wait));
-    const batch = await addBatch(400);
-    await sleep(200);
+    const batch = await addBatch(1000);
+    await untilBusy(victimQueue);
     const { at } = await cluster.pause(frozen);
     try {
       const { promotedAt } = await cluster.waitForPromotion(frozen);
-      console.log(`queue-cluster SIGSTOP: replica promoted ${promotedAt - at} ms after the freeze`);
-      const entry = await settle('SIGSTOP', victimQueue, at, batch);
+      const entry = await settle('SIGSTOP', victimQueue, { at, promotedAt }, batch);
       expect(entry.lost).toBe(0);
-      expect(entry.duplicates).toBeLessThanOrEqual(Math.max(entry.inFlight, CONCURRENCY));
+      expect(entry.inFlight).toBeGreaterThan(0); // the fault hit the queue mid-batch
+      expect(entry.duplicates).toBeLessThanOrEqual(entry.inFlightAll);
       expect(entry.lastDoneAfterMs).toBeLessThanOrEqual(BOUND_MS);
     } finally {
       await cluster.resume(frozen); // it wakes as a primary, learns it was replaced, resyncs as a replica
@@ -262,7 +287,7 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
     expect(log.failedEvents).toBe(0);
   });
 
-  it('finds a wedged blocking connection (its BZPOPMIN gets no reply while jobs wait) and replaces its sockets within 2 guard intervals', async () => {
+  it('finds a wedged blocking connection (its BZPOPMIN gets no reply while jobs wait) and replaces its sockets within 2 guard intervals (BullMQ watchdog: 31 s)', async () => {
     // The wedge is provoked by no longer reading the worker's blocking sockets (a reply that never comes, as from
     // a frozen or replaced node); drainDelay 30 puts BullMQ's own watchdog at 31 s, so only the guard can end it.
     const wedgeLog = new JobLog();
@@ -288,7 +313,7 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
       console.log(
         `queue-cluster wedge: 20 jobs done ${Date.now() - at} ms after they were added to a wedged worker`,
       );
-      expect(tookMs).toBeLessThanOrEqual(3000);
+      expect(tookMs).toBeLessThanOrEqual(4000); // found within 2 guard intervals, then a reconnect and 20 jobs
       expect(logs.lines.some((line) => /is wedged: its BZPOPMIN has had no reply/.test(line))).toBe(true);
     } finally {
       await other.close();
