@@ -194,18 +194,29 @@ describe('Queues on Redis Cluster: hash-tagged queues through shard failovers', 
     }
   });
 
-  it('durable adds are confirmed by the replica of their own shard; once() marks work on any shard', async () => {
+  it("durable adds and once() send their WAIT to the primary of the key's slot; once() runs a key once on any shard", async () => {
+    // A WAIT confirms only its own connection's writes, so it must reach the primary that took the write (a WAIT
+    // on a connection without writes returns every replica at once: only the node's count proves the route).
+    const waitsOn = async (key: string) => {
+      const admin = cluster.admin(await cluster.primaryOfSlot(cluster.slotOf(key)));
+      const stats = (await admin.info('commandstats').finally(() => admin.disconnect())) as string;
+      return Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    };
     for (const name of names) {
       const n = next++;
       queueOf.set(n, name);
+      const before = await waitsOn(app!.queue(name).keys.wait);
       const job = await app!.queue(name).add('job', { n }, { durable: true });
       expect(job.id).toBeDefined();
+      expect(await waitsOn(app!.queue(name).keys.wait)).toBeGreaterThan(before);
       await waitUntil(`durable job of ${name}`, () => log.completedAt.has(n));
     }
     const idempotency = app!.app.get(JobIdempotency);
     let runs = 0;
     for (const key of ['a', 'b', 'c', 'd', 'e', 'f']) {
+      const before = await waitsOn(`bull:idempotency:k-${key}`);
       expect(await idempotency.once(`k-${key}`, () => ++runs)).toBe(runs);
+      expect(await waitsOn(`bull:idempotency:k-${key}`)).toBeGreaterThan(before);
       await idempotency.once(`k-${key}`, () => ++runs);
     }
     expect(runs).toBe(6);
