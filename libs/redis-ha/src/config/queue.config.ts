@@ -8,7 +8,8 @@ export type EvictionCheck = 'refuse' | 'warn' | 'off';
 export interface QueueConfig {
   /**
    * `QUEUE_PREFIX`: BullMQ `prefix` of every queue key. It must contain a hash tag (`{...}`) so all keys of a
-   * queue map to one Redis Cluster slot (BullMQ's Lua scripts touch many keys at once). @default '{bull}'
+   * queue map to one slot (BullMQ's Lua scripts touch many keys at once). In Redis Cluster mode each queue gets
+   * its own tag instead: the prefix without its braces, then `{<queue>}` (queue/queue-keys.ts). @default '{bull}'
    */
   prefix: string;
   /**

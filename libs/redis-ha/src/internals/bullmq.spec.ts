@@ -1,6 +1,6 @@
 import { Processor, QueueEventsHost, WorkerHost } from '@nestjs/bullmq';
-import { createIORedisClient, Queue, RedisQueueBackend, Worker } from 'bullmq';
-import Redis from 'ioredis';
+import { createIORedisClient, Queue, QueueEvents, RedisQueueBackend, Worker } from 'bullmq';
+import Redis, { Cluster, type ClusterOptions } from 'ioredis';
 import {
   backendBlockingRedis,
   backendRedis,
@@ -121,5 +121,33 @@ describe('BullMQ internals', () => {
     ).toThrow(
       /^@nestjs\/bullmq 12\.0\.0 \(installed\) lacks .*WorkerHost#_worker\. Supported: @nestjs\/bullmq 11\.x/,
     );
+  });
+
+  it('a Worker runs its commands on a Cluster it is given and copies it through its duplicate() for BZPOPMIN, named; QueueEvents copies it (queue/cluster-connections.ts)', async () => {
+    const lazyCluster = () =>
+      new Cluster([{ host: '127.0.0.1', port: 1 }], {
+        lazyConnect: true,
+        redisOptions: { maxRetriesPerRequest: null },
+      });
+    const template = lazyCluster();
+    const copies: Array<ClusterOptions | undefined> = [];
+    template.duplicate = (_nodes?: unknown, options?: ClusterOptions) => {
+      copies.push(options);
+      return lazyCluster();
+    };
+    const worker = new Worker('redis-ha-internals-spec', async () => 'done', {
+      connection: template,
+      autorun: false,
+    });
+    workers.push(worker);
+    // The blocking copy is named `<prefix>:<base64 queue name>`: getWorkers() looks for that name.
+    expect(copies.map((options) => options?.redisOptions?.connectionName)).toEqual([
+      `bull:${Buffer.from('redis-ha-internals-spec').toString('base64')}`,
+    ]);
+    const events = new QueueEvents('redis-ha-internals-spec', { connection: template, autorun: false });
+    events.on('error', () => undefined); // it connects its copy at once: nothing listens on port 1
+    expect(copies).toHaveLength(2);
+    await events.close().catch(() => undefined);
+    template.disconnect();
   });
 });

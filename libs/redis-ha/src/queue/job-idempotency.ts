@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import type Redis from 'ioredis';
 import type { QueueConfig } from '../config/queue.config';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
 import { QueueJobInProgressError } from '../errors/queue-job-in-progress.error';
 import { REDIS_HA_QUEUE_CONFIG } from './queue.constants';
+import { isCluster, type RedisClient } from '../topology/topology';
+import { nodeOfKey, untagged } from './queue-keys';
 
 export interface OnceOptions {
   /** How long the result of a finished run is kept (duplicates within it get it back). @default 86400000 (1 day) */
@@ -36,7 +37,7 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  */
 @Injectable()
 export class JobIdempotency {
-  private client: Redis | undefined;
+  private client: RedisClient | undefined;
 
   constructor(
     @Inject(REDIS_HA_QUEUE_CONFIG) private readonly settings: QueueConfig,
@@ -54,8 +55,10 @@ export class JobIdempotency {
     options: OnceOptions = {},
   ): Promise<T> {
     const key = typeof keyOrJob === 'string' ? keyOrJob : this.keyOf(keyOrJob);
-    const redisKey = `${this.settings.prefix}:idempotency:${key}`;
     const client = this.redis();
+    // In cluster mode without the prefix's hash tag: the marks spread over the shards by their whole key.
+    const prefix = isCluster(client) ? untagged(this.settings.prefix) : this.settings.prefix;
+    const redisKey = `${prefix}:idempotency:${key}`;
     const claim = `${RUNNING}${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`;
     const leaseMs = options.leaseMs ?? this.settings.lockDurationMs;
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -74,7 +77,7 @@ export class JobIdempotency {
   }
 
   private async runClaimed<T>(
-    client: Redis,
+    client: RedisClient,
     redisKey: string,
     claim: string,
     run: () => Promise<T> | T,
@@ -89,15 +92,17 @@ export class JobIdempotency {
     }
     const stored = result === undefined ? '' : JSON.stringify(result);
     await client.set(redisKey, `${DONE}${stored}`, 'PX', ttlMs);
-    await client
-      .call('WAIT', this.settings.durableReplicas, this.settings.durableTimeoutMs)
+    // WAIT covers the writes of its own connection: in cluster mode, the one to the primary of the mark's slot.
+    const node = isCluster(client) ? nodeOfKey(client, redisKey) : client;
+    await node
+      ?.call('WAIT', this.settings.durableReplicas, this.settings.durableTimeoutMs)
       .catch(() => undefined);
     return result;
   }
 
-  private redis(): Redis {
+  private redis(): RedisClient {
     // A writer connection without the application's keyPrefix: the marks live next to the queue keys.
-    this.client ??= this.factory.createNode('writer', 'queue:idempotency', { keyPrefix: undefined });
+    this.client ??= this.factory.create('writer', 'queue:idempotency', { keyPrefix: undefined });
     return this.client;
   }
 }

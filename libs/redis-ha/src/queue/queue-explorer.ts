@@ -14,6 +14,7 @@ import {
   WORKER_METADATA,
 } from './queue.constants';
 import { RedisHaWorker } from './redis-ha-worker';
+import { logQueueError } from './queue-error-log';
 import type { WorkerPlan } from './worker-plan';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -87,6 +88,8 @@ export class QueueExplorer implements OnModuleInit, OnApplicationShutdown {
       prefix: plan.prefix,
       connection: plan.eventsConnection as QueueEventsOptions['connection'],
     });
+    // Without a listener BullMQ prints each error (a failover's UNBLOCKED of its XREAD BLOCK) with console.error.
+    queueEvents.on('error', (err: Error) => logQueueError(`QueueEvents of "${name}"`, err));
     setHostedQueueEvents(host, queueEvents);
     this.queueEvents.push(queueEvents);
     this.registry.addQueueEvents(queueEvents);

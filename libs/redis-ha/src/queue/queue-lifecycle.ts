@@ -13,7 +13,8 @@ import type { RedisHaConfig } from '../config/redis-ha-options.interface';
 import { RedisHaEvents } from '../events/redis-ha-events';
 import { backendRedis } from '../internals/bullmq';
 import { REDIS_HA_CONFIG } from '../redis-ha.constants';
-import { checkEvictionPolicy } from './eviction-check';
+import { canEvictQueueKeys, checkEvictionPolicy, parseMemoryPolicy } from './eviction-check';
+import { isCluster, type RedisClient } from '../topology/topology';
 import { OrphanReclaimer } from './orphan-reclaim';
 import { logQueueError } from './queue-error-log';
 import { QueueRegistry } from './queue-registry';
@@ -67,8 +68,14 @@ export class QueueLifecycle implements OnModuleInit, BeforeApplicationShutdown, 
     const first = this.names.map((name) => this.registry.queues.get(name)).find((q) => q !== undefined);
     if (!first) return;
     const info = async () => {
-      const client = await within(backendRedis(first), this.config.connection.connectTimeoutMs);
-      return client.info('memory');
+      const client = (await within(
+        backendRedis(first),
+        this.config.connection.connectTimeoutMs,
+      )) as RedisClient;
+      if (!isCluster(client)) return client.info('memory');
+      // Every primary holds queues: report one whose policy can evict, if any.
+      const infos = await Promise.all(client.nodes('master').map((node) => node.info('memory')));
+      return infos.find((i) => canEvictQueueKeys(parseMemoryPolicy(i)?.policy ?? 'noeviction')) ?? infos[0];
     };
     await checkEvictionPolicy(info, this.settings.evictionCheck, 'at startup');
     this.subscription = this.events.on('master-changed').subscribe((e) => {

@@ -5,6 +5,11 @@ import type { QueueOptions, WorkerOptions } from 'bullmq';
 import { WAIT_MARGIN_MS, type QueueConfig } from '../config/queue.config';
 import { RedisHaConfigError } from '../errors/redis-ha-config.error';
 import { RedisHaConnectionFactory } from '../connection/redis-ha-connection.factory';
+import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { REDIS_HA_CONFIG } from '../redis-ha.constants';
+import { isCluster } from '../topology/topology';
+import { clusterConnection } from './cluster-connections';
+import { queueKeyPrefix } from './queue-keys';
 import { QueueNotRegisteredError } from '../errors/queue-not-registered.error';
 import { assertBullmqInternals } from '../internals/bullmq-check';
 import { QueueLifecycle } from './queue-lifecycle';
@@ -26,6 +31,12 @@ export interface RegisterQueueOptions {
   name: string;
   /** Overrides `QUEUE_DURABLE_ADDS` for this queue. @default the environment's setting */
   durableAdds?: boolean;
+  /**
+   * Redis Cluster only: the hash tag of this queue's keys (`bull:{<hashTag>}:<name>:...`). Queues of one flow
+   * (a parent and its children) must share one, since a flow's scripts touch keys of all of them. Ignored in
+   * Sentinel and standalone mode, whose keys keep `QUEUE_PREFIX` (`{bull}:<name>:...`). @default the queue's name
+   */
+  hashTag?: string;
   /** BullMQ options of the `Queue` (`defaultJobOptions`, `streams`...); the connection and prefix are the library's. */
   queueOptions?: Omit<QueueOptions, 'connection' | 'prefix'>;
   /** Options of this queue's workers, under those of `@Processor(name, options)` (`concurrency`, `limiter`...). */
@@ -38,13 +49,15 @@ export interface RegisterQueueOptions {
  * The producer is a client the connection factory creates and owns (it has the command deadline); the
  * workers' and QueueEvents' connections are created by BullMQ from options (BullMQ owns and closes them):
  * handing BullMQ instances for those costs ~20% throughput (docs/failover-findings.md#raw-bullmq), while the
- * shared producer measured the same CPU per job as raw BullMQ (bench:queue, 2026-12-07).
+ * shared producer measured the same CPU per job as raw BullMQ (bench:queue, 2026-12-07). In cluster mode every
+ * one is a `Cluster` of the factory (`clusterConnection`), and the keys get the queue's own hash tag.
  */
 export function queueProvider(options: RegisterQueueOptions): Provider {
   return {
     provide: getQueueToken(options.name),
     useFactory: (
       settings: QueueConfig,
+      config: RedisHaConfig,
       factory: RedisHaConnectionFactory,
       registry: QueueRegistry,
       lifecycle: QueueLifecycle,
@@ -58,25 +71,31 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
       // command deadline: an add it rejects as not sent never happens (BullMQ building its own client from
       // options would get ioredis' commandTimeout, which writes a rejected add once the master is back).
       const addTimeout = settings.addTimeoutMs > 0 ? { commandTimeout: settings.addTimeoutMs } : {};
-      const effective = settings.addTimeoutMs || factory.options('producer', name).commandTimeout || 0;
+      const effective = settings.addTimeoutMs || config.connection.commandTimeoutMs;
       if (effective < settings.durableTimeoutMs + WAIT_MARGIN_MS) {
         throw new RedisHaConfigError([
           `REDIS_COMMAND_TIMEOUT_MS: ${effective} must be at least QUEUE_DURABLE_TIMEOUT_MS + ${WAIT_MARGIN_MS} (${settings.durableTimeoutMs + WAIT_MARGIN_MS}) for queue "${name}" (or set QUEUE_ADD_TIMEOUT_MS), or a durable add's WAIT is cut`,
         ]);
       }
-      const producer = factory.createNode('producer', `queue:${name}`, { ...connect, ...addTimeout });
+      const producer = factory.create('producer', `queue:${name}`, { ...connect, ...addTimeout });
+      const cluster = isCluster(producer);
+      const prefix = queueKeyPrefix(settings.prefix, cluster, options.hashTag ?? name);
       const queue = new RedisHaQueue(
         name,
         {
           ...options.queueOptions,
-          prefix: settings.prefix,
+          prefix,
           connection: producer as QueueOptions['connection'],
         },
         { ...settings, durableAdds: options.durableAdds ?? settings.durableAdds, addTimeoutMs: effective },
       );
       queue.on('error', (err: Error) => logQueueError(`Queue "${name}"`, err));
-      const workerConnection = factory.options('blocking', `queue:${name}:worker`, connect);
-      const eventsConnection = factory.options('blocking', `queue:${name}:events`, connect);
+      const workerConnection = cluster
+        ? clusterConnection(factory, `queue:${name}:worker`)
+        : factory.options('blocking', `queue:${name}:worker`, connect);
+      const eventsConnection = cluster
+        ? clusterConnection(factory, `queue:${name}:events`)
+        : factory.options('blocking', `queue:${name}:events`, connect);
       const defaults: Partial<WorkerOptions> = {
         lockDuration: settings.lockDurationMs,
         stalledInterval: settings.stalledIntervalMs,
@@ -88,7 +107,7 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
         queueName: name,
         connection: workerConnection,
         eventsConnection,
-        prefix: settings.prefix,
+        prefix,
         defaults,
         shutdownTimeoutMs: settings.shutdownTimeoutMs,
         adopt: (worker) => lifecycle.adopt(worker),
@@ -98,6 +117,7 @@ export function queueProvider(options: RegisterQueueOptions): Provider {
     },
     inject: [
       REDIS_HA_QUEUE_CONFIG,
+      REDIS_HA_CONFIG,
       RedisHaConnectionFactory,
       QueueRegistry,
       QueueLifecycle,

@@ -16,7 +16,6 @@ import { QueueExplorer } from './queue-explorer';
 import { QueueLifecycle } from './queue-lifecycle';
 import { REDIS_HA_QUEUE_CONFIG, REDIS_HA_QUEUE_NAMES, REDIS_HA_WORKER_PLANS } from './queue.constants';
 import { processorCheckProvider, queueProvider, type RegisterQueueOptions } from './queue.providers';
-import { notOnCluster } from '../topology/cluster/not-on-cluster';
 
 /** Options of `RedisHaQueueModule.register()`: the queues, and settings over `QUEUE_*`. */
 export interface RedisHaQueueModuleOptions {
@@ -35,6 +34,12 @@ function checkNames(queues: RegisterQueueOptions[]): string[] {
       .map(
         (n) =>
           `registerQueue({ name: "${n}" }): queue names are 1-100 of A-Z a-z 0-9 . _ - (BullMQ refuses ":")`,
+      ),
+    ...queues
+      .filter((q) => q.hashTag !== undefined && !isValidQueueName(q.hashTag))
+      .map(
+        (q) =>
+          `registerQueue({ name: "${q.name}", hashTag: "${q.hashTag}" }): a hash tag is 1-100 of A-Z a-z 0-9 . _ - (no braces: the library adds them)`,
       ),
     ...names
       .filter((n, i) => names.indexOf(n) !== i)
@@ -85,7 +90,6 @@ export class RedisHaQueueModule {
       module: RedisHaQueueModule,
       imports: [...(options.imports ?? []), DiscoveryModule],
       providers: [
-        notOnCluster('RedisHaQueueModule'),
         { provide: REDIS_HA_QUEUE_NAMES, useValue: names },
         {
           provide: REDIS_HA_QUEUE_CONFIG,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Job, Queue, type JobsOptions, type QueueOptions } from 'bullmq';
 import { backendRedis } from '../internals/bullmq';
 import { checkPayload } from './payload-check';
-import { ReplicaBarrier, type BarrierClient } from './replica-barrier';
+import { ReplicaBarrier, keyNodeClient, type BarrierClient } from './replica-barrier';
+import { isCluster, type RedisClient } from '../topology/topology';
 import { QueueAddNotDurableError } from '../errors/queue-add-not-durable.error';
 
 /** A durable add whose confirmation failed because the connection went (a failover), not the replicas. */
@@ -183,8 +184,9 @@ export class RedisHaQueue extends Queue {
 
   private async replicaBarrier(): Promise<ReplicaBarrier> {
     if (!this.barrier) {
-      // The client BullMQ sends this queue's adds on: the WAIT must follow them on the same connection.
-      const client: BarrierClient = await backendRedis(this);
+      // The WAIT follows the adds on their connection (cluster: the one to the primary of the queue's slot).
+      const backend = (await backendRedis(this)) as RedisClient;
+      const client: BarrierClient = isCluster(backend) ? keyNodeClient(backend, this.keys.wait) : backend;
       this.barrier ??= new ReplicaBarrier(
         client,
         this.name,

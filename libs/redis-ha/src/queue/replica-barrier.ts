@@ -1,10 +1,34 @@
 import { QueueAddNotDurableError } from '../errors/queue-add-not-durable.error';
+import type { Cluster } from 'ioredis';
 import { currentSocket, type SocketHolder } from '../internals/ioredis';
+import { nodeOfKey } from './queue-keys';
 
 /** The part of an ioredis client the barrier uses (BullMQ's client proxy forwards these). */
 export interface BarrierClient extends SocketHolder {
   status: string;
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
+}
+
+/**
+ * Cluster mode: the barrier's client is the node connection that carries `key`'s writes (the primary of its
+ * slot, as `cluster` last learned it), looked up at each use. After a shard failover it is another node's
+ * connection, so a ticket taken before it no longer matches and the write is checked again (`recover`).
+ */
+export function keyNodeClient(cluster: Cluster, key: string): BarrierClient {
+  return {
+    get status() {
+      return nodeOfKey(cluster, key)?.status ?? 'wait';
+    },
+    get stream() {
+      const node = nodeOfKey(cluster, key);
+      return node ? currentSocket(node as SocketHolder) : undefined;
+    },
+    call: (command, ...args) => {
+      const node = nodeOfKey(cluster, key);
+      if (!node) return Promise.reject(new Error(`no primary known for the slot of ${key} yet`));
+      return node.call(command, ...args);
+    },
+  };
 }
 
 /** Which socket answered a write: a `WAIT` confirms only writes answered on its own socket before it was sent. */

@@ -11,6 +11,7 @@ describe('failover error classes', () => {
     "Stream isn't writeable and enableOfflineQueue options is false",
     'Connection is closed.',
     'read ECONNRESET',
+    'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)',
   ])('"%s" is transient', (message) => {
     expect(isTransientRedisError(new Error(message))).toBe(true);
   });

@@ -10,6 +10,7 @@ const TRANSIENT = [
   /^LOADING/, // a node loading its dataset after a restart
   /^MASTERDOWN/, // a replica whose master link is down
   /^TRYAGAIN/,
+  /^UNBLOCKED/, // a blocking command (BZPOPMIN, XREAD BLOCK) on a primary that just turned replica
   /Command timed out/,
   /Reached the max retries per request limit/, // MaxRetriesPerRequestError
   /Stream isn't writeable/, // offline queue disabled and no connection

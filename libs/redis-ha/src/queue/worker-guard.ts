@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { backendBlockingRedis, backendRedis } from '../internals/bullmq';
 import type { RedisHaWorker } from './redis-ha-worker';
+import type { RedisClient } from '../topology/topology';
+import { BlockingWatch } from './blocking-watch';
 
 const logger = new Logger('RedisHa:Queue');
 
@@ -25,6 +27,8 @@ const REPLACE_AT = 4;
  *
  * - connections ioredis ended for good (`status: 'end'`, from which it never reconnects by itself): reconnected;
  * - a main loop that died without the worker being closed or paused: restarted;
+ * - a wedged blocking connection (`BlockingWatch`: its `BZPOPMIN` unanswered for a whole interval while the
+ *   queue's marker is set and jobs wait): its sockets are closed at once, so ioredis sends it again;
  * - jobs waiting, capacity free, queue not paused, rate-limited or at its global concurrency, and no job started
  *   or finished by this worker for a whole interval: one idle round. After `WAKE_AT` rounds it writes the queue's
  *   wake-up marker (what an add does), after `RESET_AT` it resets the blocking connection, after `REPLACE_AT`
@@ -37,7 +41,10 @@ export class WorkerGuard {
   private idleRounds = 0;
   private progressed = false;
   private checking = false;
+  /** Wedged blocking connections this guard found and reset (for tests and metrics). */
+  wedges = 0;
   private readonly onProgress = () => (this.progressed = true);
+  private readonly watch = new BlockingWatch();
 
   constructor(
     private readonly worker: RedisHaWorker,
@@ -95,6 +102,7 @@ export class WorkerGuard {
       );
       worker.run().catch((err: Error) => worker.emit('error', err));
     }
+    if (client.status === 'ready' && blocking) await this.unwedge(client, blocking);
     const progressed = this.progressed;
     this.progressed = false;
     if (client.status !== 'ready' || worker.isPaused() || progressed || (await this.cannotTakeMore(client))) {
@@ -121,6 +129,24 @@ export class WorkerGuard {
     );
     const globalLimit = concurrency === null ? Infinity : Number(concurrency);
     return wait + prioritized === 0 || limiterTtl > 0 || paused !== null || active >= globalLimit;
+  }
+
+  /** Closes the blocking connection's sockets when it is wedged (see `BlockingWatch`). */
+  private async unwedge(client: GuardClient, blocking: GuardClient): Promise<void> {
+    const { keys } = this.worker;
+    const [wait, marker] = await bounded(
+      Promise.all([client.llen(keys.wait), client.zcard(keys.marker)]),
+      this.intervalMs,
+    );
+    // Read after the replies above: a BZPOPMIN the marker just woke has had its reply by now.
+    const waitedMs = this.watch.oldestWaitMs(blocking as unknown as RedisClient);
+    if (wait === 0 || marker === 0 || waitedMs < this.intervalMs) return;
+    logger.warn(
+      `Worker of "${this.worker.name}" is wedged: its BZPOPMIN has had no reply for ${waitedMs} ms while ${wait} ` +
+        `job(s) wait and the queue's marker is set; closing its blocking connection's sockets`,
+    );
+    this.wedges++;
+    BlockingWatch.reset(blocking as unknown as RedisClient);
   }
 
   private async escalate(client: GuardClient): Promise<void> {

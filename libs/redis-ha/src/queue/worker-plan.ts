@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
 import type { Worker, WorkerOptions } from 'bullmq';
 
 /**
@@ -8,11 +8,11 @@ import type { Worker, WorkerOptions } from 'bullmq';
 export interface WorkerPlan {
   /** The queue's name. */
   queueName: string;
-  /** The blocking-role options `QueueEvents` of the queue are built with. */
-  eventsConnection: RedisOptions;
-  /** The blocking-role options of the worker's own connections (its command and its blocking connection). */
-  connection: RedisOptions;
-  /** `QUEUE_PREFIX`: a worker of the queue must use the queue's prefix, whatever it was given. */
+  /** The blocking-role options `QueueEvents` of the queue are built with (cluster mode: a `Cluster` it copies). */
+  eventsConnection: RedisOptions | Cluster;
+  /** The blocking-role options of the worker's own connections (cluster mode: a `Cluster` it copies). */
+  connection: RedisOptions | Cluster;
+  /** The queue's BullMQ prefix (`queueKeyPrefix`): a worker of the queue must use it, whatever it was given. */
   prefix: string;
   /** Worker options the library sets, under those of `@Processor(name, options)`. */
   defaults: Partial<WorkerOptions>;
