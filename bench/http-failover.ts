@@ -13,6 +13,8 @@
  * failover could hit) has completed. `reportsLost`: accepted (202) but not completed within 90 s.
  * Last line: {"requests":…,"httpErrors":…,"longestResponseMs":…,"reportsAccepted":…,"reportsLost":…,"reportsDoneAfterKillMs":…}
  * (the sample app's figures). Exits 1 when the sample app lost a report.
+ *
+ * `-- --cluster`: the sample app on a local Redis Cluster instead (bench/lib/http-cluster.ts).
  */
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
@@ -22,6 +24,7 @@ import { HttpLoad, type HttpLoadSummary } from '../test/helpers/http-load';
 import { LocalCluster } from '../tools/cluster/local-cluster';
 import { waitUntilSettled } from '../test/helpers/old-master-watch';
 import { settleReports } from '../test/helpers/report-check';
+import { httpOnRedisCluster } from './lib/http-cluster';
 import { createNaiveApp } from './lib/naive-sample';
 import { note, printResult, runBench, sleep } from './lib/stats';
 
@@ -129,4 +132,4 @@ async function main(): Promise<void> {
   }
 }
 
-runBench(main);
+runBench(process.argv.includes('--cluster') ? httpOnRedisCluster : main);

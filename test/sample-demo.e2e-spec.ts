@@ -15,6 +15,8 @@ import type { ClusterState } from '../tools/cluster/local-cluster';
  */
 const BASE_PORT = 27530;
 const APP_PORT = 27570;
+/** `npm run demo -- --cluster`: its Redis Cluster's 6 nodes (their buses 10000 below). */
+const REDIS_CLUSTER_BASE_PORT = 27540;
 const ROOT = join(__dirname, '..');
 const run = promisify(execFile);
 jest.setTimeout(120_000);
@@ -29,6 +31,7 @@ describe('npm run demo', () => {
     ...process.env,
     CLUSTER_HOME: home,
     CLUSTER_BASE_PORT: String(BASE_PORT),
+    REDIS_CLUSTER_BASE_PORT: String(REDIS_CLUSTER_BASE_PORT),
     PORT: String(APP_PORT),
     PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`,
   };
@@ -38,12 +41,19 @@ describe('npm run demo', () => {
   let demo: ChildProcess | undefined;
 
   /** Starts the demo and resolves with its output once it printed the app's URL. */
-  function startDemo(): Promise<{ url: string; output: () => string; exited: Promise<number | null> }> {
+  function startDemo(
+    extraArgs: string[] = [],
+  ): Promise<{ url: string; output: () => string; exited: Promise<number | null> }> {
     let out = '';
     // The declared command itself, not through a shell: a shell would die of the SIGINT at once and hide the
     // demo's own exit code (ts-node's bin is node running the script in-process).
     const [command, ...args] = scripts.demo.split(' ');
-    demo = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(command, [...args, ...extraArgs], {
+      cwd: ROOT,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     demo.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     demo.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => demo!.once('exit', (code) => resolve(code)));
@@ -116,5 +126,25 @@ describe('npm run demo', () => {
     expect(await portOpen(APP_PORT)).toBe(false);
     expect(pids.filter((pid) => isAlive(pid))).toHaveLength(6);
     expect(await cli('down')).toContain('stopped');
+  });
+
+  it('-- --cluster: the same app on a Redis Cluster it starts, and Ctrl-C stops both', async () => {
+    const { url, output, exited } = await startDemo(['--cluster']);
+    expect(output()).toContain('local Redis Cluster 127.0.0.1:27540-27545, started by this demo');
+    expect(output()).toContain('npm run cluster:kill-master -- --cluster');
+    expect((await fetch(`http://127.0.0.1:${APP_PORT}/health/ready`)).status).toBe(200);
+    const holidays = await fetch(`http://127.0.0.1:${APP_PORT}/holidays/2026`);
+    expect([holidays.status, holidays.headers.get('x-cache')]).toEqual([200, 'miss']);
+    const report = await fetch(`${url.replace('localhost', '127.0.0.1')}/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ month: '2026-05' }),
+    });
+    expect(report.status).toBe(202);
+    expect(await portOpen(REDIS_CLUSTER_BASE_PORT)).toBe(true);
+    expect(await interrupt(exited)).toBe(0);
+    expect(output()).toContain('stopping the sample app and the local cluster it started');
+    for (let port = REDIS_CLUSTER_BASE_PORT; port < REDIS_CLUSTER_BASE_PORT + 6; port++)
+      expect([port, await portOpen(port)]).toEqual([port, false]);
   });
 });

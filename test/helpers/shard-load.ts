@@ -154,3 +154,14 @@ export async function keysInSlots(
   }
   return keys;
 }
+
+/** The primary holding a key that matches `pattern` (KEYS, as the admin user: a test cluster's few keys). */
+export async function primaryHolding(cluster: LocalRedisCluster, pattern: string): Promise<number> {
+  for (const node of await cluster.nodes()) {
+    if (node.role !== 'master') continue;
+    const admin = cluster.admin(node.port);
+    const keys = await admin.keys(pattern).finally(() => admin.disconnect());
+    if (keys.length > 0) return node.port;
+  }
+  throw new Error(`no primary holds a key matching ${pattern}`);
+}

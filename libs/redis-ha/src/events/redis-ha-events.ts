@@ -119,6 +119,12 @@ export class RedisHaEvents implements OnModuleDestroy {
       case 'failover-started':
         return this.logger.warn(`Failover of "${e.masterName}" (${addr(e.master)}) started: holding writes`);
       case 'master-changed':
+        if (e.slots) {
+          const ranges = e.slots.map(([first, last]) => (first === last ? `${first}` : `${first}-${last}`));
+          return this.logger.warn(
+            `Cluster: slots ${ranges.join(', ')} moved from ${addr(e.from)} to ${addr(e.to)}`,
+          );
+        }
         return this.logger.warn(`Master of "${e.masterName}" changed: ${addr(e.from)} -> ${addr(e.to)}`);
       case 'failover-aborted':
         return this.logger.warn(`Failover of "${e.masterName}" ended without a switch: ${e.reason}`);
@@ -126,7 +132,7 @@ export class RedisHaEvents implements OnModuleDestroy {
         return this.logger.warn(`Connection "${e.connection}" (${e.role}) lost; reconnecting`);
       case 'connection-restored':
         return this.logger.log(
-          `Connection "${e.connection}" (${e.role}) ready on ${addr(e.address)} after ${e.downtimeMs} ms`,
+          `Connection "${e.connection}" (${e.role}) ready${e.address ? ` on ${addr(e.address)}` : ''} after ${e.downtimeMs} ms`,
         );
       case 'sentinel-down':
         return this.logger.warn(`Sentinel ${addr(e.sentinel)} unreachable`);

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { Cluster, type RedisOptions } from 'ioredis';
 import type { ConnectionConfig } from '../../config/connection.config';
 import type { ConnectionRole } from '../../config/connection-role';
@@ -35,7 +34,6 @@ const UNRESOLVED = /(?:ENOTFOUND|EAI_AGAIN) (\S+)/;
  */
 export class ClusterTopology implements Topology {
   readonly kind = 'cluster';
-  private readonly logger = new Logger('RedisHa');
   private readonly clusters: Cluster[] = [];
   /** Per slot, the node keys serving it (primary first), as the slot watch last learned them. */
   private table: Array<string[] | undefined> = [];
@@ -107,8 +105,6 @@ export class ClusterTopology implements Topology {
     for (const cluster of this.clusters)
       if (cluster.status === 'ready') refreshUntilCurrent(cluster, ranges, this.silent);
     for (const move of moves) {
-      const slotCount = move.slots.reduce((n, [from, to]) => n + to - from + 1, 0);
-      this.logger.warn(`Cluster: ${slotCount} slots moved from ${move.from} to ${move.to}`);
       this.events.emit({
         type: 'master-changed',
         masterName: 'cluster',
