@@ -17,7 +17,8 @@
  * Passwords: REDIS_ACL_*_PASSWORD (see .env.example); the dev defaults are used when unset.
  *
  * A Redis Cluster (cluster mode: 3 primaries + 3 replicas, no sentinels, 127.0.0.1:6400-6405) instead: add
- * `-- --cluster` to up, status, kill-master [port] [--restart], failover [replica port], start-node <port>, down
+ * `-- --cluster` to up, status, kill-master [port] [--restart], failover [replica port], start-node <port>,
+ * add-shard [slots] (`npm run cluster:add-shard -- --cluster`: a 4th shard, 500 slots moved to it live), down
  * (tools/cluster/redis-cluster-cli.ts; REDIS_CLUSTER_BASE_PORT moves it). Both kits can run side by side.
  */
 import { existsSync } from 'node:fs';

@@ -18,6 +18,7 @@ import {
  *   kill-master --cluster [port] [--restart]  SIGKILL a primary (default: slot 0's), time its replica's promotion
  *   failover --cluster [replica port]         CLUSTER FAILOVER on a replica (default: slot 0's primary's)
  *   start-node --cluster <port>               restart a killed node (it rejoins as a replica)
+ *   add-shard --cluster [slots]               a 4th primary with its replica, then move `slots` (500) to it, live
  *   down --cluster                            stop exactly the processes `up --cluster` started, remove their data
  */
 function running(): LocalRedisCluster {
@@ -125,12 +126,29 @@ async function startNode(cluster: LocalRedisCluster, port: number): Promise<void
   );
 }
 
+async function addShard(slotsArg: string | undefined): Promise<void> {
+  const cluster = running();
+  const slots = slotsArg ? Number(slotsArg) : 500;
+  if (!Number.isInteger(slots) || slots < 1 || slots > 16_383)
+    throw new Error('usage: npx tsx scripts/cluster.ts add-shard --cluster [slots, 1-16383, default 500]');
+  const started = Date.now();
+  const { primaryPort, replicaPorts } = await cluster.addShard(slots);
+  saveRedisClusterState(cluster);
+  console.log(
+    `primary ${primaryPort} (replica ${replicaPorts.join(', ')}) added; ${slots} slots moved to it ` +
+      `in ${Date.now() - started} ms while clients may write (they follow MOVED and ASK)`,
+  );
+  await printRedisClusterStatus(cluster);
+  printEnv(cluster);
+}
+
 export const REDIS_CLUSTER_COMMANDS = [
   'up',
   'status',
   'kill-master',
   'failover',
   'start-node',
+  'add-shard',
   'down',
 ] as const;
 
@@ -146,6 +164,7 @@ export function redisClusterCommand(
     'kill-master': () => killMaster(args[0], flags.has('restart')),
     failover: () => failover(args[0]),
     'start-node': async () => startNode(running(), Number(args[0])),
+    'add-shard': () => addShard(args[0]),
     down: async () =>
       console.log(
         (await downRedisCluster()) ? 'local Redis Cluster stopped' : 'no local Redis Cluster was running',
