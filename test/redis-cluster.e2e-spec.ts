@@ -197,6 +197,25 @@ describe('Redis Cluster: connections through shard failovers', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it('closing the app closes every connection it opened, the slot watch too', async () => {
+    const named = async (name: string) => {
+      let count = 0;
+      for (const port of cluster.ports.filter((p) => cluster.isRunning(p))) {
+        const admin = cluster.admin(port);
+        const list = (await admin.client('LIST').finally(() => admin.disconnect())) as string;
+        count += list.split('\n').filter((line) => line.includes(` name=${name}:`)).length;
+      }
+      return count;
+    };
+    const short = await startHaApp({ env: { ...cluster.env(), REDIS_CLIENT_NAME: 'short-lived' } });
+    await short.get<Cluster>(getRedisToken()).set('app:short', '1');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the watch has asked every node
+    expect(await named('short-lived')).toBeGreaterThanOrEqual(6);
+    await short.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await named('short-lived')).toBe(0);
+  });
+
   // Last: it leaves the cluster with 4 shards.
   it('adding a shard and moving 500 slots to it under load: 0 failed, 0 lost (MOVED and ASK followed)', async () => {
     // redis-cli takes each primary's share from the low end of its slots: keys there move, the others stay.

@@ -149,10 +149,15 @@ export class ClusterTopology implements Topology {
     return { kind: 'cluster', shards: shardsOf(this.table) };
   }
 
-  /** The clients are the connection factory's to close. */
+  /** Stops the slot watch (its connections and timer); the clients are the connection factory's to close. */
   async close(): Promise<void> {
     this.watch?.close();
     this.watch = undefined;
     this.clusters.length = 0;
+  }
+
+  /** Nest calls this when the module shuts down (the topology is a provider's value). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
   }
 }
