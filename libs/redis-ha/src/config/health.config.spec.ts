@@ -1,7 +1,13 @@
 import { RedisHaConfigError } from '../errors/redis-ha-config.error';
 import type { Env } from './env-reader';
-import { DEFAULT_LATENCY_BUCKETS, effectiveMinReplicas, type HealthConfig } from './health.config';
-import { loadAllSettings } from './load-config';
+import {
+  DEFAULT_LATENCY_BUCKETS,
+  effectiveMinReplicas,
+  modeProblems,
+  parseHealthConfig,
+  type HealthConfig,
+} from './health.config';
+import { loadAllSettings, loadSection } from './load-config';
 
 function health(env: Env, options: Partial<HealthConfig> = {}): HealthConfig {
   return loadAllSettings(env, { health: options }).health;
@@ -164,5 +170,17 @@ describe('health and metrics config', () => {
     expect(effectiveMinReplicas(config, 'sentinel')).toBe(1);
     expect(effectiveMinReplicas(config, 'standalone')).toBe(0);
     expect(effectiveMinReplicas(health({ HEALTH_MIN_REPLICAS: '2' }), 'standalone')).toBe(2);
+  });
+});
+
+describe('modeProblems', () => {
+  const withKeys = (env: Record<string, string>) => loadSection(env, parseHealthConfig);
+  it('refuses HEALTH_CLUSTER_READY_KEYS outside cluster mode, naming it', () => {
+    const config = withKeys({ HEALTH_CLUSTER_READY_KEYS: '{tenant-1}' });
+    expect(modeProblems(config, 'sentinel', false)).toEqual([
+      expect.stringMatching(/^HEALTH_CLUSTER_READY_KEYS: applies to Redis Cluster only .*"sentinel"/),
+    ]);
+    expect(modeProblems(config, 'cluster', false)).toEqual([]);
+    expect(modeProblems(withKeys({}), 'standalone', false)).toEqual([]);
   });
 });

@@ -147,3 +147,15 @@ function validate(reader: EnvReader, config: HealthConfig, options: Partial<Heal
 export function effectiveMinReplicas(config: HealthConfig, mode: RedisMode): number {
   return config.minReplicas ?? (mode === 'sentinel' ? 1 : 0);
 }
+
+/**
+ * Settings that only mean something in one connection mode, checked once the mode is known (the health module
+ * starts after the core): `HEALTH_CLUSTER_READY_KEYS` outside cluster mode would be silently ignored.
+ */
+export function modeProblems(config: HealthConfig, mode: RedisMode, fromOptions: boolean): string[] {
+  if (!config.clusterReadyKeys || mode === 'cluster') return [];
+  const setting = fromOptions
+    ? 'RedisHaHealthModule.register({ clusterReadyKeys })'
+    : 'HEALTH_CLUSTER_READY_KEYS';
+  return [`${setting}: applies to Redis Cluster only (REDIS_MODE=cluster); the connection mode is "${mode}"`];
+}

@@ -1,9 +1,11 @@
 import { DynamicModule, Module, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import type { Env } from '../config/env-reader';
-import { parseHealthConfig, type HealthConfig } from '../config/health.config';
+import { modeProblems, parseHealthConfig, type HealthConfig } from '../config/health.config';
+import type { RedisHaConfig } from '../config/redis-ha-options.interface';
+import { RedisHaConfigError } from '../errors/redis-ha-config.error';
 import { loadSection } from '../config/load-config';
-import { REDIS_HA_ENV } from '../redis-ha.constants';
+import { REDIS_HA_CONFIG, REDIS_HA_ENV } from '../redis-ha.constants';
 import { CacheHealthIndicator } from './cache.health';
 import { ClusterHealthIndicator } from './cluster.health';
 import { ClusterProbe } from './cluster-probe';
@@ -42,14 +44,26 @@ const settings = (env: Env, options: RedisHaHealthModuleOptions): HealthConfig =
   return loadSection(env, parseHealthConfig, health);
 };
 
+/** The section, and the settings that need the core's connection mode to be judged. */
+const checkedSettings = (
+  env: Env,
+  options: RedisHaHealthModuleOptions,
+  core: RedisHaConfig,
+): HealthConfig => {
+  const config = settings(env, options);
+  const problems = modeProblems(config, core.connection.mode, options.clusterReadyKeys !== undefined);
+  if (problems.length > 0) throw new RedisHaConfigError(problems);
+  return config;
+};
+
 // `HealthIndicatorService` (a stateless helper of Terminus) is provided here, so the indicators work whether
 // or not the app imports `TerminusModule` itself.
 const PROVIDERS: Provider[] = [
   { provide: REDIS_HA_HEALTH_OPTIONS, useValue: {} },
   {
     provide: REDIS_HA_HEALTH_CONFIG,
-    useFactory: settings,
-    inject: [REDIS_HA_ENV, REDIS_HA_HEALTH_OPTIONS],
+    useFactory: checkedSettings,
+    inject: [REDIS_HA_ENV, REDIS_HA_HEALTH_OPTIONS, REDIS_HA_CONFIG],
   },
   HealthIndicatorService,
   SentinelProbe,
