@@ -23,9 +23,11 @@ export function refreshUntilCurrent(
   tries = MAX_TRIES,
 ): void {
   cluster.refreshSlotsCache((err) => {
+    // A client closed meanwhile (shutdown, failed startup) stays closed: a reconnect would bring it back.
+    if (cluster.status !== 'ready') return;
     if (err && ALL_FAILED.test(err.message) && cluster.nodes('all').every((node) => silent(keyOf(node))))
       return cluster.disconnect(true);
-    if (tries > 1 && cluster.status === 'ready' && !namesPrimaries(cluster, ranges))
+    if (tries > 1 && !namesPrimaries(cluster, ranges))
       refreshUntilCurrent(cluster, ranges, silent, tries - 1);
   });
 }

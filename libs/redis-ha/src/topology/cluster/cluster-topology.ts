@@ -38,6 +38,7 @@ export class ClusterTopology implements Topology {
   /** Per slot, the node keys serving it (primary first), as the slot watch last learned them. */
   private table: Array<string[] | undefined> = [];
   private watch?: SlotWatch;
+  private closed = false;
   private readonly nodeErrors: Error[] = [];
 
   constructor(
@@ -70,7 +71,7 @@ export class ClusterTopology implements Topology {
   private readonly silent = (key: string): boolean => this.watch?.silent(key) ?? false;
 
   private startWatch(options: RedisOptions): void {
-    if (this.watch) return;
+    if (this.watch || this.closed) return;
     const { username, password, tls, connectTimeout } = options;
     this.watch = new SlotWatch({
       seeds: this.config.clusterNodes,
@@ -151,6 +152,7 @@ export class ClusterTopology implements Topology {
 
   /** Stops the slot watch (its connections and timer); the clients are the connection factory's to close. */
   async close(): Promise<void> {
+    this.closed = true;
     this.watch?.close();
     this.watch = undefined;
     this.clusters.length = 0;

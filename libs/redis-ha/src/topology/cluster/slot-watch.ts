@@ -32,6 +32,7 @@ export class SlotWatch {
   private readonly connections = new Map<string, Redis>();
   private timer?: NodeJS.Timeout;
   private asking = false;
+  private closed = false;
   private signature = '';
   private readonly seeds: string[];
   /** When each node last answered (epoch ms). */
@@ -42,7 +43,7 @@ export class SlotWatch {
   }
 
   start(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setInterval(() => void this.ask(), this.options.intervalMs);
     this.timer.unref();
     void this.ask();
@@ -78,6 +79,7 @@ export class SlotWatch {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
     for (const connection of this.connections.values()) connection.disconnect();
@@ -85,6 +87,7 @@ export class SlotWatch {
   }
 
   private learn(ranges: SlotRange[]): void {
+    if (this.closed) return; // a round that ended after close() opens nothing
     const signature = signatureOf(ranges);
     if (signature === this.signature) return;
     this.signature = signature;
