@@ -1,6 +1,18 @@
 import type { HostPort } from '../../config/connection.config';
 import type { ShardDescription } from '../topology';
 
+/** Consecutive slots served by the same nodes: `nodes` are node keys (`host:port`), the primary first. */
+export interface SlotRange {
+  first: number;
+  last: number;
+  nodes: string[];
+}
+
+/** ioredis' node key of an address. */
+export function nodeKey({ host, port }: HostPort): string {
+  return `${host}:${port}`;
+}
+
 /** `host:port` of ioredis' node keys. */
 export function hostPort(key: string): HostPort {
   const at = key.lastIndexOf(':');
@@ -56,4 +68,29 @@ export function primaryMoves(
     else move.slots.push([slot, slot]);
   }
   return [...moves.values()];
+}
+
+/**
+ * `CLUSTER SLOTS`: `[first, last, [host, port, id, ...], ...replicas]` per range, sorted by first slot; each
+ * node through `natMap` as ioredis maps it, so keys match `Cluster#slots`. Throws (the node counts as not
+ * answering) when a node has no endpoint.
+ */
+export function parseClusterSlots(reply: unknown[], natMap?: Record<string, HostPort>): SlotRange[] {
+  // '?' (endpoint type hostname, no hostname set) or '' (unknown): a table no client could connect by.
+  const unusable = (reply as unknown[][]).some((range) =>
+    range.slice(2).some((node) => ['?', ''].includes(String((node as unknown[])[0]))),
+  );
+  if (unusable) throw new Error('CLUSTER SLOTS named a node without an endpoint');
+  const ranges = (reply as Array<[number, number, ...Array<[string, number]>]>).map(
+    ([first, last, ...nodes]) => ({
+      first: Number(first),
+      last: Number(last),
+      nodes: nodes.map(([host, port]) => {
+        const key = `${host}:${port}`;
+        const mapped = natMap?.[key];
+        return mapped ? nodeKey(mapped) : key;
+      }),
+    }),
+  );
+  return ranges.sort((a, b) => a.first - b.first);
 }

@@ -1,4 +1,5 @@
-import { agreed, parseClusterSlots, type SlotRange } from './slot-watch';
+import { parseClusterSlots } from './cluster-shards';
+import { agreed, type SlotRange } from './slot-watch';
 
 const table = (primary: string): SlotRange[] => [{ first: 0, last: 16383, nodes: [primary] }];
 const never = new Promise<SlotRange[]>(() => undefined);

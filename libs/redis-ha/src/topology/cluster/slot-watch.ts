@@ -1,12 +1,8 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import type { HostPort } from '../../config/connection.config';
+import { hostPort, nodeKey, parseClusterSlots, type SlotRange } from './cluster-shards';
 
-/** Consecutive slots served by the same nodes: `nodes` are node keys (`host:port`), the primary first. */
-export interface SlotRange {
-  first: number;
-  last: number;
-  nodes: string[];
-}
+export type { SlotRange };
 
 export interface SlotWatchOptions {
   seeds: readonly HostPort[];
@@ -105,7 +101,7 @@ export class SlotWatch {
   private connection(key: string): Redis {
     let connection = this.connections.get(key);
     if (connection) return connection;
-    const { host, port } = parseKey(key);
+    const { host, port } = hostPort(key);
     connection = new Redis({
       ...this.options.node,
       host,
@@ -165,38 +161,4 @@ export function agreed(
     }
     if (answers.length === 0) resolve(undefined);
   });
-}
-
-function nodeKey({ host, port }: HostPort): string {
-  return `${host}:${port}`;
-}
-
-function parseKey(key: string): HostPort {
-  const at = key.lastIndexOf(':');
-  return { host: key.slice(0, at), port: Number(key.slice(at + 1)) };
-}
-
-/**
- * `CLUSTER SLOTS`: `[first, last, [host, port, id, ...], ...replicas]` per range, sorted by first slot; each
- * node through `natMap` as ioredis maps it, so keys match `Cluster#slots`. Throws (the node counts as not
- * answering) when a node has no endpoint.
- */
-export function parseClusterSlots(reply: unknown[], natMap?: Record<string, HostPort>): SlotRange[] {
-  // '?' (endpoint type hostname, no hostname set) or '' (unknown): a table no client could connect by.
-  const unusable = (reply as unknown[][]).some((range) =>
-    range.slice(2).some((node) => ['?', ''].includes(String((node as unknown[])[0]))),
-  );
-  if (unusable) throw new Error('CLUSTER SLOTS named a node without an endpoint');
-  const ranges = (reply as Array<[number, number, ...Array<[string, number]>]>).map(
-    ([first, last, ...nodes]) => ({
-      first: Number(first),
-      last: Number(last),
-      nodes: nodes.map(([host, port]) => {
-        const key = `${host}:${port}`;
-        const mapped = natMap?.[key];
-        return mapped ? nodeKey(mapped) : key;
-      }),
-    }),
-  );
-  return ranges.sort((a, b) => a.first - b.first);
 }
