@@ -21,7 +21,7 @@ import {
  * `CLUSTER FAILOVER`s of each queue's shard in turn (3,000 jobs each), then a SIGSTOP, and a provoked wedge of
  * a worker's blocking connection. Per fault: jobs lost (added, never completed), extra runs against the jobs in
  * flight at the fault, when the last job of the batch completed after it, and the victim queue's longest stall. Raw BullMQ 6 through the same SIGKILL: 0 lost,
- * the ~10 jobs in flight ran twice and the last finished 59.6-89.6 s after the kill (/work/shared/FINDINGS.md).
+ * the ~10 jobs in flight ran twice and the last finished 59.6-89.6 s after the kill (docs/failover-findings.md, "Raw ioredis and BullMQ on Redis Cluster").
  */
 const NODE_TIMEOUT_MS = 2000;
 const BOUND_MS = NODE_TIMEOUT_MS + 10_000;
